@@ -1,0 +1,27 @@
+"""The `microcred` command line (Typer + Rich).
+
+Each group lives in its own module and is registered here; exit codes: 0 ok, 1 verification failed,
+2 bad input (unreadable file, malformed JSON, wrong key file...).
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="microcred",
+    help="Define, issue and verify Open Badges 3.0 micro-credentials.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to `app`.
+    from microcred.cli import domain_commands, vc_commands  # noqa: F401
+
+
+def main() -> None:
+    _register()
+    app()

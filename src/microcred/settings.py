@@ -1,0 +1,41 @@
+"""The one settings object, read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    data_dir: Path = Field(default=Path("./instance"), validation_alias="MICROCRED_DATA_DIR")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    base_url: str = Field(default="http://127.0.0.1:8000", validation_alias="MICROCRED_BASE_URL")
+    # Master key for envelope encryption of private keys; if unset, kept in <data_dir>/master.key.
+    master_key: str | None = Field(default=None, validation_alias="MICROCRED_MASTER_KEY")
+    # JSON file mapping verification-method URL -> publicKeyMultibase (pinned keys).
+    trusted_keys_file: Path | None = Field(default=None, validation_alias="MICROCRED_TRUSTED_KEYS")
+    # Comma-separated host names whose did:web / https keys may be fetched (HTTPS only).
+    trusted_hosts: str = Field(default="", validation_alias="MICROCRED_TRUSTED_HOSTS")
+    # Bearer token for the authenticated JSON API; if unset, kept in <data_dir>/api-token.
+    api_token: str | None = Field(default=None, validation_alias="MICROCRED_API_TOKEN")
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'microcred.db').resolve()}"
+
+    @property
+    def trusted_host_list(self) -> list[str]:
+        return [h.strip().lower() for h in self.trusted_hosts.split(",") if h.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
