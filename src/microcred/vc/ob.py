@@ -1,0 +1,278 @@
+"""The one Open Badges 3.0 document builder: domain values in, a schema-valid OpenBadgeCredential out."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
+from microcred.vc.dataintegrity import format_datetime
+from microcred.vc.errors import SchemaValidationError
+from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, SCHEMA_TYPE, schema_errors
+
+OUTCOME_KINDS = ("knowledge", "skill", "attitude")
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    """The issuing body (OB 3.0 Profile). ``id`` is its did:web (or did:key / https URL)."""
+
+    id: str
+    name: str
+    url: str | None = None
+    email: str | None = None
+    description: str | None = None
+    image: str | None = None
+    country: str | None = None
+    region: str | None = None
+    registration_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {"id": self.id, "type": ["Profile"], "name": self.name}
+        if self.url:
+            profile["url"] = self.url
+        if self.email:
+            profile["email"] = self.email
+        if self.description:
+            profile["description"] = self.description
+        if self.image:
+            profile["image"] = {"id": self.image, "type": "Image"}
+        if self.country or self.region:
+            address: dict[str, Any] = {"type": ["Address"]}
+            if self.country:
+                address["addressCountryCode"] = self.country
+            if self.region:
+                address["addressRegion"] = self.region
+            profile["address"] = address
+        if self.registration_id:
+            profile["otherIdentifier"] = [
+                {"type": "IdentifierEntry", "identifier": self.registration_id, "identifierType": "identifier"}
+            ]
+        return profile
+
+
+@dataclass(frozen=True)
+class AlignmentTarget:
+    """A framework concept an outcome aligns to (e.g. an ESCO skill URI)."""
+
+    target_url: str
+    target_name: str
+    target_framework: str | None = None
+    target_code: str | None = None
+    target_type: str | None = None
+    target_description: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        alignment: dict[str, Any] = {
+            "type": ["Alignment"],
+            "targetName": self.target_name,
+            "targetUrl": self.target_url,
+        }
+        for key, value in (
+            ("targetFramework", self.target_framework),
+            ("targetCode", self.target_code),
+            ("targetType", self.target_type),
+            ("targetDescription", self.target_description),
+        ):
+            if value:
+                alignment[key] = value
+        return alignment
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A learning outcome: a statement, its kind (knowledge | skill | attitude) and its alignments."""
+
+    id: str
+    statement: str
+    kind: str
+    alignments: tuple[AlignmentTarget, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTCOME_KINDS:
+            raise ValueError(f"outcome kind must be one of {', '.join(OUTCOME_KINDS)}, not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class AchievementDefinition:
+    id: str
+    name: str
+    description: str
+    criteria_narrative: str | None = None
+    criteria_url: str | None = None
+    achievement_type: str = "MicroCredential"
+    image: str | None = None
+    in_language: str | None = None
+    credits_available: float | None = None
+    human_code: str | None = None
+    tags: tuple[str, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    creator: IssuerProfile | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    name: str | None = None
+    description: str | None = None
+    narrative: str | None = None
+    id: str | None = None
+    genre: str | None = None
+    audience: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        evidence: dict[str, Any] = {"type": ["Evidence"]}
+        for key, value in (
+            ("id", self.id),
+            ("name", self.name),
+            ("description", self.description),
+            ("narrative", self.narrative),
+            ("genre", self.genre),
+            ("audience", self.audience),
+        ):
+            if value:
+                evidence[key] = value
+        return evidence
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """The earner's result on one outcome (OB Result linked to the outcome's ResultDescription)."""
+
+    outcome_id: str
+    status: str = "Completed"
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class SubjectIdentity:
+    """Who the credential is about: a DID when known, else a salted SHA-256 of the email (never the email)."""
+
+    did: str | None = None
+    email: str | None = None
+    salt: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.did and not (self.email and self.salt):
+            raise ValueError("a subject needs a DID, or an email and a salt")
+
+
+def identity_hash(identifier: str, salt: str) -> str:
+    """OB 3.0 ``identityHash``: ``sha256$`` + hex(SHA-256(identifier + salt))."""
+    return "sha256$" + hashlib.sha256((identifier + salt).encode("utf-8")).hexdigest()
+
+
+def _achievement_json(achievement: AchievementDefinition) -> dict[str, Any]:
+    criteria: dict[str, Any] = {}
+    if achievement.criteria_url:
+        criteria["id"] = achievement.criteria_url
+    if achievement.criteria_narrative:
+        criteria["narrative"] = achievement.criteria_narrative
+    doc: dict[str, Any] = {
+        "id": achievement.id,
+        "type": ["Achievement"],
+        "achievementType": achievement.achievement_type,
+        "name": achievement.name,
+        "description": achievement.description,
+        "criteria": criteria,
+    }
+    if achievement.image:
+        doc["image"] = {"id": achievement.image, "type": "Image"}
+    if achievement.in_language:
+        doc["inLanguage"] = achievement.in_language
+    if achievement.credits_available is not None:
+        doc["creditsAvailable"] = float(achievement.credits_available)
+    if achievement.human_code:
+        doc["humanCode"] = achievement.human_code
+    if achievement.tags:
+        doc["tag"] = list(achievement.tags)
+    if achievement.creator is not None:
+        doc["creator"] = achievement.creator.to_json()
+    alignments: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for outcome in achievement.outcomes:
+        for target in outcome.alignments:
+            if target.target_url not in seen:
+                seen.add(target.target_url)
+                alignments.append(target.to_json())
+    if alignments:
+        doc["alignment"] = alignments
+    if achievement.outcomes:
+        doc["resultDescription"] = [
+            {
+                "id": outcome.id,
+                "type": ["ResultDescription"],
+                "name": outcome.statement,
+                "resultType": "Status",
+                "alignment": [target.to_json() for target in outcome.alignments],
+            }
+            for outcome in achievement.outcomes
+        ]
+    return doc
+
+
+def build_achievement_credential(
+    *,
+    credential_id: str,
+    issuer: IssuerProfile,
+    achievement: AchievementDefinition,
+    subject: SubjectIdentity,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+    awarded_date: datetime | None = None,
+    evidence: list[EvidenceItem] | tuple[EvidenceItem, ...] = (),
+    results: list[OutcomeResult] | tuple[OutcomeResult, ...] = (),
+    extra_contexts: tuple[str, ...] = (),
+    credential_status: dict[str, Any] | list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Build an ``OpenBadgeCredential`` and validate it against the OB 3.0 JSON Schema (before any signing)."""
+    if valid_until is not None and valid_until <= valid_from:
+        raise SchemaValidationError(["validUntil: must be later than validFrom"])
+    outcome_ids = {outcome.id for outcome in achievement.outcomes}
+    subject_json: dict[str, Any] = {"type": ["AchievementSubject"]}
+    if subject.did:
+        subject_json["id"] = subject.did
+    if subject.email and subject.salt:
+        subject_json["identifier"] = [
+            {
+                "type": "IdentityObject",
+                "hashed": True,
+                "identityHash": identity_hash(subject.email.strip().lower(), subject.salt),
+                "identityType": "emailAddress",
+                "salt": subject.salt,
+            }
+        ]
+    subject_json["achievement"] = _achievement_json(achievement)
+    result_json = []
+    for result in results:
+        if result.outcome_id not in outcome_ids:
+            raise SchemaValidationError([f"result refers to unknown outcome {result.outcome_id!r}"])
+        item: dict[str, Any] = {"type": ["Result"], "resultDescription": result.outcome_id, "status": result.status}
+        if result.value:
+            item["value"] = result.value
+        result_json.append(item)
+    if result_json:
+        subject_json["result"] = result_json
+    credential: dict[str, Any] = {
+        "@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, *extra_contexts],
+        "id": credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": achievement.name,
+        "issuer": issuer.to_json(),
+        "validFrom": format_datetime(valid_from),
+    }
+    if valid_until is not None:
+        credential["validUntil"] = format_datetime(valid_until)
+    if awarded_date is not None:
+        credential["awardedDate"] = format_datetime(awarded_date)
+    credential["credentialSubject"] = subject_json
+    if evidence:
+        credential["evidence"] = [item.to_json() for item in evidence]
+    if credential_status is not None:
+        credential["credentialStatus"] = credential_status
+    credential["credentialSchema"] = [{"id": ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": SCHEMA_TYPE}]
+    errors = schema_errors(credential, ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    if errors:
+        raise SchemaValidationError(errors)
+    return credential

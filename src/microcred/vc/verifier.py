@@ -1,0 +1,284 @@
+"""The verifier: a fixed sequence of small checks, each with a typed outcome and a plain-language reason.
+
+A check that could not run is a failure, never a pass; the result is verified only when every check that
+applies passed and a proof was actually checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from microcred.vc import jsonld
+from microcred.vc.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextRegistry
+from microcred.vc.dataintegrity import ProofOutcome, parse_datetime, proofs_of, verify_proof
+from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
+from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
+from microcred.vc.resolvers import KeyResolver, ResolvedKey
+from microcred.vc.schema import schema_errors, schema_for
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    passed: bool
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.check, "passed": self.passed, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    verified: bool
+    checks: tuple[CheckResult, ...]
+    credential: dict[str, Any] | None = None
+    format: str | None = None  # "di" | "jwt"
+    issuer: str | None = None
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def summary(self) -> str:
+        if self.verified:
+            return "verified"
+        return "not verified: " + "; ".join(c.reason for c in self.failures)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verified": self.verified, "checks": [c.to_json() for c in self.checks]}
+
+
+class StatusChecker(Protocol):
+    """Checks one ``credentialStatus`` entry; returns (passed, reason). Unknown or unreachable means failed."""
+
+    def __call__(self, entry: dict[str, Any], credential: dict[str, Any]) -> tuple[bool, str]: ...
+
+
+@dataclass
+class _Run:
+    checks: list[CheckResult] = field(default_factory=list)
+
+    def add(self, check: str, passed: bool, reason: str) -> None:
+        self.checks.append(CheckResult(check, passed, reason))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+class Verifier:
+    def __init__(
+        self,
+        key_resolver: KeyResolver,
+        *,
+        registry: ContextRegistry | None = None,
+        status_checker: StatusChecker | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._resolver = key_resolver
+        self._registry = registry or ContextRegistry.default()
+        self._status_checker = status_checker
+        self._now = now or (lambda: datetime.now(UTC))
+
+    # -- entry point ----------------------------------------------------------------------------
+    def verify(self, source: dict[str, Any] | str) -> VerificationResult:
+        run = _Run()
+        credential: dict[str, Any] | None
+        fmt: str | None
+        jwt_payload: dict[str, Any] | None = None
+        if isinstance(source, str):
+            text = source.strip()
+            if looks_like_jwt(text):
+                fmt = "jwt"
+                try:
+                    _, jwt_payload = decode_unverified(text)
+                except ValueError as exc:
+                    run.add("format", False, f"not a readable JWT: {exc}")
+                    return VerificationResult(False, tuple(run.checks), None, fmt)
+                from microcred.vc.jose import credential_from_payload
+
+                credential = credential_from_payload(jwt_payload)
+            else:
+                try:
+                    parsed = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    run.add("format", False, f"neither JSON nor a compact JWT: {exc.msg} at line {exc.lineno}")
+                    return VerificationResult(False, tuple(run.checks))
+                if not isinstance(parsed, dict):
+                    run.add("format", False, "a credential must be a JSON object")
+                    return VerificationResult(False, tuple(run.checks))
+                credential, fmt = parsed, "di"
+        elif isinstance(source, dict):
+            credential, fmt = source, "di"
+        else:
+            run.add("format", False, "a credential must be a JSON object or a compact JWT")
+            return VerificationResult(False, tuple(run.checks))
+
+        self._check_shape(run, credential)
+        contexts_ok = self._check_contexts(run, credential)
+        if contexts_ok:
+            self._check_vocabulary(run, credential)
+        resolved: ResolvedKey | None
+        created: datetime | None
+        if fmt == "jwt":
+            resolved, created = self._check_jwt(run, str(source))
+        else:
+            resolved, created = self._check_proofs(run, credential) if contexts_ok else (None, None)
+            if not contexts_ok:
+                run.add("proof", False, "the proof was not checked because the contexts are not trusted")
+        self._check_issuer(run, credential, resolved, created)
+        self._check_validity(run, credential)
+        self._check_status(run, credential)
+        verified = bool(run.checks) and all(c.passed for c in run.checks) and any(
+            c.check == "proof" and c.passed for c in run.checks
+        )
+        return VerificationResult(verified, tuple(run.checks), credential, fmt, _issuer_id(credential))
+
+    # -- checks ---------------------------------------------------------------------------------
+    def _check_shape(self, run: _Run, credential: dict[str, Any]) -> None:
+        types = _as_list(credential.get("type"))
+        if "VerifiableCredential" not in types:
+            run.add("schema", False, "the document is not a VerifiableCredential (type is missing it)")
+            return
+        contexts = _as_list(credential.get("@context"))
+        schema_url = schema_for(credential)
+        if schema_url and contexts[:1] == [CREDENTIALS_V2]:
+            unsigned = {k: v for k, v in credential.items() if k != "proof"}
+            proofs = proofs_of(credential)
+            if proofs:
+                unsigned["proof"] = proofs
+            errors = schema_errors(unsigned, schema_url)
+            name = schema_url.rsplit("/", 1)[-1]
+            if errors:
+                run.add("schema", False, f"does not match {name}: {errors[0]}")
+            else:
+                run.add("schema", True, f"matches the 1EdTech JSON Schema {name}")
+            return
+        missing = [
+            f
+            for f in ("@context", "type", "issuer", "credentialSubject")
+            if f not in credential
+        ]
+        if contexts[:1] == [CREDENTIALS_V1] and "issuanceDate" not in credential:
+            missing.append("issuanceDate")
+        if missing:
+            run.add("schema", False, f"missing required field(s): {', '.join(missing)}")
+        else:
+            run.add("schema", True, "has the fields a Verifiable Credential requires")
+
+    def _check_contexts(self, run: _Run, credential: dict[str, Any]) -> bool:
+        contexts = _as_list(credential.get("@context"))
+        if not contexts or contexts[0] not in (CREDENTIALS_V2, CREDENTIALS_V1):
+            run.add("context", False, "the first @context must be https://www.w3.org/ns/credentials/v2")
+            return False
+        unknown = [c for c in contexts if isinstance(c, str) and c not in self._registry]
+        inline = [c for c in contexts if not isinstance(c, str)]
+        if unknown:
+            run.add("context", False, f"unknown @context {unknown[0]} (not on the allow-list; never fetched)")
+            return False
+        if inline:
+            run.add("context", False, "inline @context objects are not accepted; use published context URLs")
+            return False
+        run.add("context", True, "every @context is on the allow-list")
+        return True
+
+    def _check_vocabulary(self, run: _Run, credential: dict[str, Any]) -> None:
+        try:
+            jsonld.expand({k: v for k, v in credential.items() if k != "proof"}, self._registry)
+        except (JsonLdSafeModeError, JsonLdError, UnknownContextError) as exc:
+            run.add("vocabulary", False, str(exc))
+            return
+        run.add("vocabulary", True, "every property and type is defined by the contexts")
+
+    def _check_proofs(self, run: _Run, credential: dict[str, Any]) -> tuple[ResolvedKey | None, datetime | None]:
+        proofs = proofs_of(credential)
+        if not proofs:
+            run.add("proof", False, "the credential has no proof")
+            return None, None
+        outcomes: list[ProofOutcome] = [
+            verify_proof(credential, proof, self._resolver, registry=self._registry) for proof in proofs
+        ]
+        failed = [o for o in outcomes if not o.verified]
+        if failed:
+            run.add("proof", False, failed[0].reason)
+            return failed[0].resolved, failed[0].created
+        run.add("proof", True, "; ".join(o.reason for o in outcomes))
+        return outcomes[0].resolved, outcomes[0].created
+
+    def _check_jwt(self, run: _Run, token: str) -> tuple[ResolvedKey | None, datetime | None]:
+        outcome: JwtOutcome = verify_jwt(token, self._resolver)
+        run.add("proof", outcome.verified, outcome.reason)
+        return outcome.resolved, None
+
+    def _check_issuer(
+        self, run: _Run, credential: dict[str, Any], resolved: ResolvedKey | None, created: datetime | None
+    ) -> None:
+        issuer = _issuer_id(credential)
+        if issuer is None:
+            run.add("issuer", False, "the credential names no issuer id")
+            return
+        if resolved is None:
+            run.add("issuer", False, "the issuer's key could not be established, so the issuer is unconfirmed")
+            return
+        if resolved.controller != issuer:
+            run.add("issuer", False, f"the signing key belongs to {resolved.controller}, not to the issuer {issuer}")
+            return
+        if resolved.status == "compromised":
+            since = resolved.compromised_since
+            if since is None or created is None or created >= since:
+                when = f" since {since.isoformat()}" if since else ""
+                run.add("issuer", False, f"the signing key was reported compromised{when}; this signature is not trusted")
+                return
+        run.add("issuer", True, f"signed with a key controlled by the issuer {issuer}")
+
+    def _check_validity(self, run: _Run, credential: dict[str, Any]) -> None:
+        now = self._now()
+        start_field = "validFrom" if "validFrom" in credential else "issuanceDate"
+        end_field = "validUntil" if "validUntil" in credential else "expirationDate"
+        try:
+            start = parse_datetime(credential[start_field]) if start_field in credential else None
+            end = parse_datetime(credential[end_field]) if end_field in credential else None
+        except (ValueError, TypeError) as exc:
+            run.add("validity", False, f"invalid date: {exc}")
+            return
+        if start is None:
+            run.add("validity", False, "the credential has no validFrom date")
+            return
+        if start > now:
+            run.add("validity", False, f"not valid yet: valid from {credential[start_field]}")
+        elif end is not None and end <= now:
+            run.add("validity", False, f"expired on {credential[end_field]}")
+        elif end is not None and end <= start:
+            run.add("validity", False, "validUntil is before validFrom")
+        else:
+            until = f" until {credential[end_field]}" if end is not None else ""
+            run.add("validity", True, f"valid from {credential[start_field]}{until}")
+
+    def _check_status(self, run: _Run, credential: dict[str, Any]) -> None:
+        if "credentialStatus" not in credential:
+            return  # nothing to check: no check is recorded (and none counts as a pass)
+        for entry in _as_list(credential["credentialStatus"]):
+            if not isinstance(entry, dict):
+                run.add("status", False, "status could not be checked: credentialStatus is not an object")
+                continue
+            kind = entry.get("type")
+            if self._status_checker is None:
+                run.add("status", False, f"status could not be checked: {kind} is not supported here")
+                continue
+            try:
+                passed, reason = self._status_checker(entry, credential)
+            except Exception as exc:  # a checker failure is a failed check, never a pass
+                passed, reason = False, f"status could not be checked: {exc}"
+            run.add("status", passed, reason)
