@@ -11,7 +11,7 @@ class UnknownContextError(VCError):
     """A JSON-LD context URL that is not bundled nor explicitly trusted."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(f"unknown JSON-LD context {url!r}: it is not bundled or trusted, and contexts are never fetched")
+        super().__init__(f"unknown JSON-LD context {url!r}: not bundled or trusted (contexts are never fetched)")
         self.url = url
 
 

@@ -239,7 +239,7 @@ class Verifier:
             since = resolved.compromised_since
             if since is None or created is None or created >= since:
                 when = f" since {since.isoformat()}" if since else ""
-                run.add("issuer", False, f"the signing key was reported compromised{when}; this signature is not trusted")
+                run.add("issuer", False, f"the signing key was reported compromised{when}; signature not trusted")
                 return
         run.add("issuer", True, f"signed with a key controlled by the issuer {issuer}")
 
