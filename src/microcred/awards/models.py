@@ -1,0 +1,69 @@
+"""Awards (the signed credential as stored) and their evidence."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from microcred.catalog import models as _catalog_models  # noqa: F401  (registers FK target tables)
+from microcred.db.base import Base, UTCDateTime, uuid_pk
+from microcred.earners import models as _earners_models  # noqa: F401
+from microcred.issuers import models as _issuers_models  # noqa: F401
+
+AWARD_FORMATS = ("di", "jwt")
+
+
+class Award(Base):
+    __tablename__ = "awards"
+    __table_args__ = (CheckConstraint("format IN ('di', 'jwt')", name="format"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    achievement_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("achievements.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    earner_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("earners.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    signing_key_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("signing_keys.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # [{"outcome_id": "<learning outcome uuid>", "status": "Completed", "value": null}, ...]
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    format: Mapped[str] = mapped_column(String(8), nullable=False, default="di")
+    credential_json: Mapped[str] = mapped_column(Text, nullable=False)  # Data Integrity signed, as issued
+    credential_jwt: Mapped[str | None] = mapped_column(Text)  # VC-JOSE compact JWS of the same credential
+
+    evidence: Mapped[list[EvidenceItem]] = relationship(
+        back_populates="award", order_by="EvidenceItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"Award(id={self.id}, achievement_id={self.achievement_id}, format={self.format!r})"
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence_items"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    award_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("awards.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    name: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    genre: Mapped[str | None] = mapped_column(String(100))
+    audience: Mapped[str | None] = mapped_column(String(200))
+
+    award: Mapped[Award] = relationship(back_populates="evidence")
+
+    def __repr__(self) -> str:
+        return f"EvidenceItem(id={self.id}, name={self.name!r})"

@@ -1,0 +1,1 @@
+"""Micro-credential definitions: achievements, learning outcomes (knowledge/skill/attitude), alignments."""

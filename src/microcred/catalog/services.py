@@ -1,0 +1,230 @@
+"""Define, publish and look up micro-credentials (achievements with typed, aligned learning outcomes)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.catalog.models import OUTCOME_KINDS, Achievement, Alignment, LearningOutcome
+from microcred.db.base import utcnow
+from microcred.errors import InvalidInput, NotFound
+from microcred.issuers import services as issuers
+from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
+
+DEFAULT_FRAMEWORK = "ESCO v1.1.1"
+
+
+@dataclass(frozen=True)
+class AlignmentInput:
+    target_url: str
+    target_name: str
+    target_framework: str = DEFAULT_FRAMEWORK
+    target_code: str | None = None
+    target_type: str | None = None
+    target_description: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    statement: str
+    kind: str
+    alignments: Sequence[AlignmentInput | Mapping[str, Any]] = field(default_factory=tuple)
+
+
+def _alignment_input(value: AlignmentInput | Mapping[str, Any]) -> AlignmentInput:
+    if isinstance(value, AlignmentInput):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidInput("an alignment must be an object with target_url and target_name")
+    known = {f for f in AlignmentInput.__dataclass_fields__}
+    unknown = set(value) - known
+    if unknown:
+        raise InvalidInput(f"unknown alignment field(s): {', '.join(sorted(map(str, unknown)))}")
+    try:
+        return AlignmentInput(**value)
+    except TypeError:
+        raise InvalidInput("an alignment needs target_url and target_name") from None
+
+
+def _outcome_input(value: OutcomeInput | Mapping[str, Any]) -> OutcomeInput:
+    if isinstance(value, OutcomeInput):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidInput("a learning outcome must be an object with statement, kind and alignments")
+    unknown = set(value) - {"statement", "kind", "alignments"}
+    if unknown:
+        raise InvalidInput(f"unknown learning outcome field(s): {', '.join(sorted(map(str, unknown)))}")
+    return OutcomeInput(
+        statement=value.get("statement", ""), kind=value.get("kind", ""), alignments=value.get("alignments") or ()
+    )
+
+
+def _image(value: str | None) -> str | None:
+    text = optional_text(value, "image")
+    if text is None:
+        return None
+    if text.startswith("data:image/"):
+        return text
+    return optional_url(text, "image (a data:image/ URI or an http(s) URL)")
+
+
+def _number(value: float | int | None, field_name: str, *, required: bool) -> float | None:
+    if value is None:
+        if required:
+            raise InvalidInput(f"{field_name} is required")
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field_name} must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field_name} must be a number") from None
+    if not math.isfinite(number) or number < 0 or (required and number == 0):
+        raise InvalidInput(f"{field_name} must be a {'positive' if required else 'non-negative'} number")
+    return number
+
+
+def _build_outcome(value: OutcomeInput | Mapping[str, Any], position: int) -> LearningOutcome:
+    data = _outcome_input(value)
+    outcome = LearningOutcome(
+        id=uuid.uuid4(),
+        statement=required_text(data.statement, f"outcome {position + 1}: statement"),
+        kind=one_of(data.kind, f"outcome {position + 1}: kind", OUTCOME_KINDS),
+        position=position,
+    )
+    for index, raw in enumerate(data.alignments):
+        a = _alignment_input(raw)
+        where = f"outcome {position + 1}, alignment {index + 1}"
+        url = optional_url(a.target_url, f"{where}: target_url")
+        if url is None:
+            raise InvalidInput(f"{where}: target_url is required")
+        outcome.alignments.append(
+            Alignment(
+                id=uuid.uuid4(),
+                position=index,
+                target_url=url,
+                target_name=required_text(a.target_name, f"{where}: target_name", max_length=500),
+                target_framework=required_text(a.target_framework, f"{where}: target_framework", max_length=200),
+                target_code=optional_text(a.target_code, f"{where}: target_code", max_length=200),
+                target_type=optional_text(a.target_type, f"{where}: target_type", max_length=64),
+                target_description=optional_text(a.target_description, f"{where}: target_description"),
+            )
+        )
+    return outcome
+
+
+def _check_publishable(achievement: Achievement) -> None:
+    if not achievement.outcomes:
+        raise InvalidInput(f"achievement {achievement.name!r} has no learning outcomes; add at least one")
+    for outcome in achievement.outcomes:
+        if not outcome.alignments:
+            raise InvalidInput(
+                f"learning outcome {outcome.position + 1} ({outcome.statement[:60]!r}) has no alignment; "
+                "align it to at least one competency framework concept before publishing"
+            )
+
+
+def create_achievement(
+    session: Session,
+    *,
+    issuer_id: uuid.UUID | str,
+    name: str,
+    description: str,
+    criteria_narrative: str,
+    workload_hours: float,
+    outcomes: Sequence[OutcomeInput | Mapping[str, Any]],
+    criteria_url: str | None = None,
+    image: str | None = None,
+    achievement_type: str = "MicroCredential",
+    language: str = "en",
+    credits: float | None = None,
+    level: str | None = None,
+    publish: bool = False,
+    id: uuid.UUID | None = None,
+) -> Achievement:
+    """A new achievement (draft unless `publish`); needs at least one outcome, each of a known kind."""
+    issuer = issuers.get_organisation(session, issuer_id)
+    if not outcomes:
+        raise InvalidInput("a micro-credential needs at least one learning outcome")
+    achievement = Achievement(
+        id=id or uuid.uuid4(),
+        issuer_id=issuer.id,
+        name=required_text(name, "name", max_length=300),
+        description=required_text(description, "description"),
+        criteria_narrative=required_text(criteria_narrative, "criteria_narrative"),
+        criteria_url=optional_url(criteria_url, "criteria_url"),
+        image=_image(image),
+        achievement_type=required_text(achievement_type, "achievement_type", max_length=64),
+        language=required_text(language, "language", max_length=16),
+        workload_hours=_number(workload_hours, "workload_hours", required=True),
+        credits=_number(credits, "credits", required=False),
+        level=optional_text(level, "level"),
+        status="draft",
+        created_at=utcnow(),
+    )
+    achievement.outcomes = [_build_outcome(o, i) for i, o in enumerate(outcomes)]
+    if publish:
+        _check_publishable(achievement)
+        achievement.status = "published"
+    session.add(achievement)
+    session.flush()
+    return achievement
+
+
+def add_outcome(
+    session: Session, achievement_id: uuid.UUID | str, outcome: OutcomeInput | Mapping[str, Any]
+) -> LearningOutcome:
+    achievement = get_achievement(session, achievement_id)
+    if achievement.status != "draft":
+        raise InvalidInput("outcomes of a published achievement cannot change")
+    built = _build_outcome(outcome, len(achievement.outcomes))
+    achievement.outcomes.append(built)
+    session.flush()
+    return built
+
+
+def publish_achievement(session: Session, achievement_id: uuid.UUID | str) -> Achievement:
+    """Publish: at least one outcome, and every outcome aligned to at least one concept."""
+    achievement = get_achievement(session, achievement_id)
+    _check_publishable(achievement)
+    achievement.status = "published"
+    session.flush()
+    return achievement
+
+
+def get_achievement(session: Session, achievement_id: uuid.UUID | str) -> Achievement:
+    achievement = session.get(Achievement, as_uuid(achievement_id, "achievement"))
+    if achievement is None:
+        raise NotFound(f"no achievement with id {achievement_id}")
+    return achievement
+
+
+def find_achievement(session: Session, achievement_id: uuid.UUID | str) -> Achievement | None:
+    try:
+        return get_achievement(session, achievement_id)
+    except NotFound:
+        return None
+
+
+def get_published_achievement(session: Session, achievement_id: uuid.UUID | str) -> Achievement:
+    achievement = get_achievement(session, achievement_id)
+    if achievement.status != "published":
+        raise InvalidInput(f"achievement {achievement.name!r} is not published; only published ones can be awarded")
+    return achievement
+
+
+def list_achievements(
+    session: Session, *, issuer_id: uuid.UUID | str | None = None, status: str | None = None
+) -> list[Achievement]:
+    stmt = select(Achievement).order_by(Achievement.created_at, Achievement.name)
+    if issuer_id is not None:
+        stmt = stmt.where(Achievement.issuer_id == as_uuid(issuer_id, "organisation"))
+    if status is not None:
+        stmt = stmt.where(Achievement.status == one_of(status, "status", ("draft", "published")))
+    return list(session.scalars(stmt))

@@ -1,0 +1,17 @@
+"""Where the metadata learns every table: Alembic's env and the schema tests call `import_all_models()`."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "microcred.issuers.models",
+    "microcred.catalog.models",
+    "microcred.earners.models",
+    "microcred.awards.models",
+)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,1 @@
+"""Earners: the people micro-credentials are awarded to."""

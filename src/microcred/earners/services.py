@@ -1,0 +1,58 @@
+"""Create and look up earners."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.db.base import utcnow
+from microcred.earners.models import Earner
+from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.validation import as_uuid, optional_email, optional_text, required_text
+
+
+def _did(value: str | None) -> str | None:
+    text = optional_text(value, "did", max_length=2000)
+    if text is not None and not text.startswith("did:"):
+        raise InvalidInput(f"did must be a DID (did:method:...), got {text[:40]!r}")
+    return text
+
+
+def create_earner(
+    session: Session, *, name: str, email: str, did: str | None = None, id: uuid.UUID | None = None
+) -> Earner:
+    address = optional_email(email)
+    if address is None:
+        raise InvalidInput("email is required")
+    if find_earner_by_email(session, address) is not None:
+        raise Conflict(f"an earner with email {address} already exists")
+    earner = Earner(
+        id=id or uuid.uuid4(),
+        name=required_text(name, "name", max_length=300),
+        email=address,
+        did=_did(did),
+        salt=secrets.token_hex(16),
+        created_at=utcnow(),
+    )
+    session.add(earner)
+    session.flush()
+    return earner
+
+
+def get_earner(session: Session, earner_id: uuid.UUID | str) -> Earner:
+    earner = session.get(Earner, as_uuid(earner_id, "earner"))
+    if earner is None:
+        raise NotFound(f"no earner with id {earner_id}")
+    return earner
+
+
+def find_earner_by_email(session: Session, email: str) -> Earner | None:
+    address = (email or "").strip().lower()
+    return session.scalars(select(Earner).where(Earner.email == address)).first()
+
+
+def list_earners(session: Session) -> list[Earner]:
+    return list(session.scalars(select(Earner).order_by(Earner.created_at, Earner.name)))

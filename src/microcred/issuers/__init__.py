@@ -1,0 +1,1 @@
+"""Issuing organisations (institutions, employers, agencies, professional bodies), their keys and DIDs."""

@@ -1,0 +1,332 @@
+"""Organisations, signing keys, did:web identifiers, DID documents, OB 3.0 issuer profiles, key resolution."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from microcred.db.base import utcnow
+from microcred.errors import InvalidInput, KeyStoreError, NotFound
+from microcred.issuers import keystore
+from microcred.issuers.models import ORGANISATION_KINDS, Organisation, SigningKey
+from microcred.settings import get_settings
+from microcred.validation import (
+    as_uuid,
+    country_code,
+    one_of,
+    optional_email,
+    optional_text,
+    optional_url,
+    required_text,
+)
+from microcred.vc import did as vc_did
+from microcred.vc.errors import KeyResolutionError
+from microcred.vc.keys import Ed25519Key
+from microcred.vc.ob import IssuerProfile
+from microcred.vc.resolvers import ResolvedKey
+
+OrgRef = Organisation | uuid.UUID | str
+
+
+# -- organisations -------------------------------------------------------------------------------
+def create_organisation(
+    session: Session,
+    *,
+    kind: str,
+    name: str,
+    country: str,
+    legal_name: str | None = None,
+    url: str | None = None,
+    email: str | None = None,
+    region: str | None = None,
+    registration_id: str | None = None,
+    description: str | None = None,
+    id: uuid.UUID | None = None,
+) -> Organisation:
+    org = Organisation(
+        id=id or uuid.uuid4(),
+        kind=one_of(kind, "kind", ORGANISATION_KINDS),
+        name=required_text(name, "name", max_length=300),
+        legal_name=optional_text(legal_name, "legal_name", max_length=300),
+        url=optional_url(url, "url"),
+        email=optional_email(email),
+        country=country_code(country),
+        region=optional_text(region, "region", max_length=100),
+        registration_id=optional_text(registration_id, "registration_id", max_length=200),
+        description=optional_text(description, "description"),
+        created_at=utcnow(),
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def get_organisation(session: Session, org_id: uuid.UUID | str) -> Organisation:
+    org = session.get(Organisation, as_uuid(org_id, "organisation"))
+    if org is None:
+        raise NotFound(f"no organisation with id {org_id}")
+    return org
+
+
+def find_organisation(session: Session, org_id: uuid.UUID | str) -> Organisation | None:
+    try:
+        return get_organisation(session, org_id)
+    except NotFound:
+        return None
+
+
+def list_organisations(session: Session, *, kind: str | None = None) -> list[Organisation]:
+    stmt = select(Organisation).order_by(Organisation.created_at, Organisation.name)
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == one_of(kind, "kind", ORGANISATION_KINDS))
+    return list(session.scalars(stmt))
+
+
+def _org(session: Session, org: OrgRef) -> Organisation:
+    return org if isinstance(org, Organisation) else get_organisation(session, org)
+
+
+def _org_id(org: OrgRef) -> uuid.UUID:
+    return org.id if isinstance(org, Organisation) else as_uuid(org, "organisation")
+
+
+# -- keys ----------------------------------------------------------------------------------------
+def list_signing_keys(session: Session, org: OrgRef) -> list[SigningKey]:
+    stmt = (
+        select(SigningKey)
+        .where(SigningKey.organisation_id == _org_id(org))
+        .order_by(SigningKey.created_at, SigningKey.public_key_multibase)
+    )
+    return list(session.scalars(stmt))
+
+
+def active_signing_key(session: Session, org: OrgRef) -> SigningKey | None:
+    stmt = (
+        select(SigningKey)
+        .where(SigningKey.organisation_id == _org_id(org), SigningKey.status == "active")
+        .order_by(SigningKey.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def _new_key(session: Session, org: Organisation, master_key: bytes) -> SigningKey:
+    pair = Ed25519Key.generate()
+    key_id = uuid.uuid4()
+    record = SigningKey(
+        id=key_id,
+        organisation_id=org.id,
+        public_key_multibase=pair.public_multibase,
+        encrypted_private_key=keystore.encrypt_private_key(
+            pair.seed(), master_key, key_id=str(key_id), public_multibase=pair.public_multibase
+        ),
+        status="active",
+        created_at=utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def ensure_signing_key(session: Session, org: OrgRef, *, master_key: bytes | None = None) -> SigningKey:
+    """The organisation's active signing key, generated (and stored encrypted) if it has none."""
+    organisation = _org(session, org)
+    existing = active_signing_key(session, organisation)
+    if existing is not None:
+        return existing
+    return _new_key(session, organisation, master_key or keystore.load_master_key())
+
+
+def rotate_signing_key(session: Session, org: OrgRef, *, master_key: bytes | None = None) -> SigningKey:
+    """Retire the active key (it stays in the DID document so old credentials verify) and make a new one."""
+    organisation = _org(session, org)
+    for record in list_signing_keys(session, organisation):
+        if record.status == "active":
+            record.status = "retired"
+    session.flush()
+    return _new_key(session, organisation, master_key or keystore.load_master_key())
+
+
+def mark_key_compromised(session: Session, key_id: uuid.UUID | str, *, since: datetime) -> SigningKey:
+    """Credentials signed with this key at or after `since` no longer verify (see InstanceKeyResolver)."""
+    record = session.get(SigningKey, as_uuid(key_id, "signing key"))
+    if record is None:
+        raise NotFound(f"no signing key with id {key_id}")
+    if since.tzinfo is None:
+        raise InvalidInput("compromised_since must be timezone-aware")
+    record.status = "compromised"
+    record.compromised_since = since
+    session.flush()
+    return record
+
+
+@dataclass(frozen=True, repr=False)
+class SigningMaterial:
+    """What the signer needs: the decrypted key pair, its verification method and its row id."""
+
+    key_id: uuid.UUID
+    key: Ed25519Key
+    verification_method: str
+
+    def __repr__(self) -> str:
+        return f"SigningMaterial(key_id={self.key_id}, verification_method={self.verification_method!r})"
+
+
+def signing_material(
+    session: Session, org: OrgRef, *, base_url: str | None = None, master_key: bytes | None = None
+) -> SigningMaterial:
+    organisation = _org(session, org)
+    master = master_key or keystore.load_master_key()
+    record = ensure_signing_key(session, organisation, master_key=master)
+    seed = keystore.decrypt_private_key(
+        record.encrypted_private_key, master, key_id=str(record.id), public_multibase=record.public_key_multibase
+    )
+    key = Ed25519Key.from_seed(seed)
+    if key.public_multibase != record.public_key_multibase:  # pragma: no cover - AAD already binds them
+        raise KeyStoreError(f"signing key {record.id}: private key does not match its public key")
+    base = base_url or get_settings().base_url
+    return SigningMaterial(record.id, key, verification_method_id(organisation, base, record.public_key_multibase))
+
+
+def signing_key(
+    session: Session, org: OrgRef, *, base_url: str | None = None, master_key: bytes | None = None
+) -> tuple[Ed25519Key, str]:
+    """(key pair, verification method id) of the organisation's active key (created if it has none)."""
+    material = signing_material(session, org, base_url=base_url, master_key=master_key)
+    return material.key, material.verification_method
+
+
+# -- identifiers ---------------------------------------------------------------------------------
+def _base(base_url: str) -> str:
+    base = base_url.rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"base URL must be an http(s) URL (got {base_url!r})")
+    return base
+
+
+def did_web_for_url(url: str) -> str:
+    """did:web for an http(s) URL: host (port colon percent-encoded) + path segments joined by ':'."""
+    try:
+        return vc_did.did_web_from_url(url.rstrip("/"))
+    except ValueError:
+        raise InvalidInput(f"not an absolute URL: {url!r}") from None
+
+
+def issuer_url(org: OrgRef, base_url: str) -> str:
+    return f"{_base(base_url)}/issuers/{_org_id(org)}"
+
+
+def did_for(org: OrgRef, base_url: str) -> str:
+    """`did:web:127.0.0.1%3A8000:issuers:<org_id>`; its document is at `<base_url>/issuers/<org_id>/did.json`."""
+    return did_web_for_url(issuer_url(org, base_url))
+
+
+def did_document_url(org: OrgRef, base_url: str) -> str:
+    return issuer_url(org, base_url) + "/did.json"
+
+
+def verification_method_id(org: OrgRef, base_url: str, public_key_multibase: str) -> str:
+    return f"{did_for(org, base_url)}#{public_key_multibase}"
+
+
+def did_document(session: Session, org: OrgRef, base_url: str) -> dict[str, Any]:
+    """The did:web document: every active and retired key as a Multikey assertion method.
+
+    Compromised keys are left out, so that verifiers outside this instance reject what they signed;
+    this instance's own verifier still resolves them (with their status) through InstanceKeyResolver.
+    """
+    organisation = _org(session, org)
+    did = did_for(organisation, base_url)
+    return vc_did.did_document(
+        did,
+        [
+            (f"{did}#{record.public_key_multibase}", record.public_key_multibase)
+            for record in list_signing_keys(session, organisation)
+            if record.status in ("active", "retired")
+        ],
+    )
+
+
+def issuer_profile(org: Organisation, base_url: str) -> IssuerProfile:
+    """The organisation as the standards core's IssuerProfile (what goes into credentials)."""
+    return IssuerProfile(
+        id=did_for(org, base_url),
+        name=org.name,
+        url=org.url,
+        email=org.email,
+        description=org.description,
+        country=org.country,
+        region=org.region,
+        registration_id=org.registration_id,
+    )
+
+
+def profile(org: Organisation, base_url: str) -> dict[str, Any]:
+    """The organisation as an OB 3.0 Profile (ISS-1, ISS-2: name, URL, identifiers, country/region)."""
+    doc = issuer_profile(org, base_url).to_json()
+    address = doc.setdefault("address", {"type": ["Address"]})
+    address["addressCountry"] = org.country
+    if org.legal_name and org.legal_name != org.name:
+        doc.setdefault("otherIdentifier", []).append(
+            {"type": "IdentifierEntry", "identifier": org.legal_name, "identifierType": "name"}
+        )
+    return doc
+
+
+# -- key resolution ------------------------------------------------------------------------------
+class InstanceKeyResolver:
+    """Resolves this instance's verification methods (did:web or issuer URL form) from the store.
+
+    Accepts `did:web:<host>:issuers:<org_id>#<multibase>` and `<base_url>/issuers/<org_id>#<multibase>`.
+    Returns the public key only, with its status (active / retired / compromised + since when).
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], base_url: str) -> None:
+        self._session_factory = session_factory
+        self._base_url = _base(base_url)
+        self._did_prefix = did_web_for_url(self._base_url + "/issuers") + ":"
+        self._url_prefix = self._base_url + "/issuers/"
+
+    def _org_id_from(self, controller: str) -> str | None:
+        for prefix in (self._did_prefix, self._url_prefix):
+            if controller.startswith(prefix):
+                rest = controller[len(prefix) :]
+                if rest and ":" not in rest and "/" not in rest:
+                    return rest
+        return None
+
+    def resolve(self, verification_method: str) -> ResolvedKey:
+        if not isinstance(verification_method, str) or "#" not in verification_method:
+            raise KeyResolutionError(f"not a verification method id (no '#fragment'): {verification_method!r:.120}")
+        controller, _, fragment = verification_method.partition("#")
+        org_text = self._org_id_from(controller)
+        if org_text is None:
+            raise KeyResolutionError(
+                f"verification method {verification_method[:120]!r} is not one of this instance's "
+                f"issuers (expected {self._did_prefix}<id>#<key> or {self._url_prefix}<id>#<key>)"
+            )
+        try:
+            org_id = uuid.UUID(org_text)
+        except ValueError:
+            raise KeyResolutionError(f"no issuer {org_text[:64]!r} on this instance") from None
+        with self._session_factory() as session:
+            record = session.scalars(
+                select(SigningKey).where(
+                    SigningKey.organisation_id == org_id, SigningKey.public_key_multibase == fragment
+                )
+            ).first()
+            if record is None:
+                raise KeyResolutionError(f"issuer {org_id} on this instance has no key {fragment[:64]!r}")
+            return ResolvedKey(
+                key=Ed25519Key.from_public_multibase(record.public_key_multibase),
+                controller=did_for(org_id, self._base_url),
+                status=record.status,
+                compromised_since=record.compromised_since,
+            )
