@@ -1,0 +1,58 @@
+"""The FastAPI application factory: `uvicorn --factory microcred.web.app:create_app`."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import microcred
+from microcred.settings import Settings, get_settings
+from microcred.web import errors
+from microcred.web.deps import SessionFactory
+from microcred.web.middleware import BodySizeLimitMiddleware
+
+_HERE = Path(str(resources.files("microcred.web")))
+
+
+def _default_session_factory(settings: Settings) -> SessionFactory:
+    from microcred import db
+
+    engine = db.make_engine(settings.resolved_database_url)
+    factory: SessionFactory = db.session_factory(engine)
+    return factory
+
+
+def create_app(settings: Settings | None = None, session_factory: SessionFactory | None = None) -> FastAPI:
+    """Build the app. Tests inject ``settings`` and a ``session_factory``; the server uses the environment."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="microcred",
+        version=microcred.__version__,
+        description=(
+            "Issue and verify Open Badges 3.0 micro-credentials. Public pages and DID documents need no "
+            "authentication; the JSON API under /api and POST /credentials/issue need the instance's bearer token."
+        ),
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory or _default_session_factory(settings)
+    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    templates.env.globals["app_version"] = microcred.__version__
+    app.state.templates = templates
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+
+    from microcred.web.routes import api, credentials, identity, pages
+
+    app.include_router(pages.router)
+    app.include_router(credentials.router)
+    app.include_router(identity.router)
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,38 @@
+"""Fill in, from this instance's own records, what a credential of this instance does not carry itself.
+
+OB 3.0 has no property for the kind of a learning outcome (knowledge / skill / attitude) nor for the issuer's
+legal name, so the builder leaves them out of the document. When the credential's issuer or achievement is one
+of this instance's, the page shows them from the store. Credentials from elsewhere are shown as they are.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from microcred.awards.services import achievement_url, outcome_uri
+from microcred.catalog import services as catalog
+from microcred.issuers import services as issuers
+from microcred.web.presenters import CredentialView
+
+
+def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialView:
+    base = base_url.rstrip("/")
+    issuer_prefix = issuers.did_web_for_url(base + "/issuers") + ":"
+    if view.issuer.id and view.issuer.id.startswith(issuer_prefix):
+        org = issuers.find_organisation(session, view.issuer.id[len(issuer_prefix) :])
+        if org is not None:
+            if not view.issuer.legal_name and org.legal_name:
+                view.issuer.legal_name = org.legal_name
+            if not view.issuer.country:
+                view.issuer.country = org.country
+            if not view.issuer.region and org.region:
+                view.issuer.region = org.region
+    achievement_prefix = achievement_url("", base)
+    if view.achievement.id and view.achievement.id.startswith(achievement_prefix):
+        achievement = catalog.find_achievement(session, view.achievement.id[len(achievement_prefix) :])
+        if achievement is not None:
+            kinds = {outcome_uri(o.id): o.kind for o in achievement.outcomes}
+            for outcome in view.outcomes:
+                if outcome.kind is None and outcome.id in kinds:
+                    outcome.kind = kinds[outcome.id]
+    return view

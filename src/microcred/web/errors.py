@@ -1,0 +1,124 @@
+"""Exception handlers: every error a user can cause becomes a 4xx with a message they can act on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from microcred.errors import Conflict, DomainError, InvalidInput, KeyStoreError, NotFound
+from microcred.vc.errors import KeyFormatError, SigningError, VCError
+from microcred.web.negotiation import wants_html
+
+log = logging.getLogger("microcred.web")
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid input",
+    500: "Server error",
+}
+
+
+def error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
+    """A JSON ``{"error": message}`` body, or the HTML error page for browsers."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if wants_html(request) and not request.url.path.startswith("/api/"):
+        templates = getattr(request.app.state, "templates", None)
+        if templates is not None:
+            response: Response = templates.TemplateResponse(
+                request,
+                "error.html",
+                {"status": status, "title": _TITLES.get(status, "Error"), "message": message},
+                status_code=status,
+                headers=headers,
+            )
+            return response
+        return HTMLResponse(f"<p>{status}: {message}</p>", status_code=status, headers=headers)
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> list[str]:
+    messages = []
+    for err in errors:
+        where = _location(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid value"))
+        if err.get("type") == "missing":
+            msg = "this field is required"
+        messages.append(f"{where}: {msg}")
+    return messages
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    for err in errors:
+        if err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            detail = ctx.get("error", "")
+            pos = err.get("loc", ("body", ""))[-1]
+            where = f" at character {pos}" if isinstance(pos, int) else ""
+            return error_response(
+                request,
+                400,
+                f"the request body is not valid JSON{where}: {detail}".rstrip(": "),
+            )
+    messages = describe_validation_errors(errors)
+    return error_response(request, 422, "invalid request: " + "; ".join(messages), details=messages)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, NotFound):
+        return error_response(request, 404, str(exc) or "not found")
+    if isinstance(exc, InvalidInput):
+        return error_response(request, 422, str(exc))
+    if isinstance(exc, Conflict):
+        return error_response(request, 409, str(exc))
+    if isinstance(exc, KeyStoreError):
+        log.error("key store error: %s", exc)
+        return error_response(request, 500, f"the instance's key store is not usable: {exc}")
+    return error_response(request, 400, str(exc))
+
+
+async def _vc_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, SigningError | KeyFormatError):
+        return error_response(request, 422, str(exc))
+    return error_response(request, 400, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"nothing at {request.url.path}"
+    response = error_response(request, exc.status_code, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal server error; the event was logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(VCError, _vc_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,365 @@
+"""Turn a credential document and a verification result into what the verification page shows.
+
+The page shows what the *credential* says (the signed document is the source of truth, and pasted
+credentials from elsewhere have no database rows), so every field is read defensively: anything may be
+missing or of the wrong type. Links are only emitted for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+CHECK_LABELS = {
+    "format": "Format",
+    "shape": "Document shape",
+    "vocabulary": "Vocabulary (all terms defined)",
+    "schema": "OB 3.0 JSON Schema",
+    "context": "JSON-LD contexts",
+    "contexts": "JSON-LD contexts",
+    "proof": "Signature (proof)",
+    "signature": "Signature",
+    "issuer": "Issuer key and identity",
+    "issuer_key": "Issuer key and identity",
+    "key": "Issuer key",
+    "validity": "Validity period",
+    "validity_window": "Validity period",
+    "status": "Revocation status",
+    "endorsements": "Endorsements",
+    "jwt_claims": "JWT claims",
+    "recipient": "Recipient",
+}
+
+OUTCOME_KINDS = ("knowledge", "skill", "attitude")
+
+
+def safe_url(value: Any) -> str | None:
+    """``value`` if it is an absolute http(s) URL (safe to put in an href), else None."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return value.strip()
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, dict):  # a language map {"en": "..."} or {"@value": ...}
+        for key in ("@value", "en", "en-CA", "en-GB", "fr"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _types(value: Any) -> list[str]:
+    return [t for t in _list(value) if isinstance(t, str)]
+
+
+def format_date(value: Any) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+        return moment.strftime("%-d %B %Y, %H:%M UTC")
+    return moment.strftime("%-d %B %Y")
+
+
+def humanize(token: str) -> str:
+    """``MicroCredential`` -> ``Micro credential``, ``ext:Foo`` -> ``Foo``, ``ceasn:Competency`` -> ``Competency``."""
+    token = token.split(":", 1)[-1]
+    out = ""
+    for i, ch in enumerate(token):
+        if ch.isupper() and i and not token[i - 1].isupper():
+            out += " " + ch.lower()
+        else:
+            out += ch
+    return out[:1].upper() + out[1:]
+
+
+@dataclass
+class CheckView:
+    check: str
+    label: str
+    passed: bool
+    reason: str
+
+
+@dataclass
+class Link:
+    label: str
+    url: str | None
+    detail: str | None = None
+
+
+@dataclass
+class OutcomeView:
+    text: str
+    kind: str | None
+    alignments: list[Link] = field(default_factory=list)
+    id: str | None = None
+
+
+@dataclass
+class EvidenceView:
+    name: str | None
+    url: str | None
+    narrative: str | None
+    description: str | None
+    genre: str | None
+
+
+@dataclass
+class IssuerView:
+    id: str | None
+    name: str | None
+    legal_name: str | None
+    country: str | None
+    region: str | None
+    url: str | None
+    email: str | None
+    description: str | None
+
+
+@dataclass
+class AchievementView:
+    id: str | None
+    name: str | None
+    description: str | None
+    type: str | None
+    criteria_narrative: str | None
+    criteria_url: str | None
+    credits: str | None
+    level: str | None
+    human_code: str | None
+    alignments: list[Link] = field(default_factory=list)
+
+
+@dataclass
+class CredentialView:
+    """Everything the verification page shows."""
+
+    verified: bool
+    format: str | None
+    failures: list[CheckView]
+    checks: list[CheckView]
+    id: str | None
+    title: str
+    issuer: IssuerView
+    achievement: AchievementView
+    outcomes: list[OutcomeView]
+    evidence: list[EvidenceView]
+    recipient: str | None
+    narrative: str | None
+    results: list[str]
+    issued: str | None
+    awarded: str | None
+    valid_from: str | None
+    valid_until: str | None
+    page_url: str | None = None
+    qr_svg: str | None = None
+    json_url: str | None = None
+    jwt_url: str | None = None
+
+
+def _alignment(value: Any) -> Link | None:
+    if not isinstance(value, dict):
+        return None
+    name = _text(value.get("targetName")) or _text(value.get("targetCode")) or _text(value.get("targetUrl"))
+    if name is None:
+        return None
+    framework = _text(value.get("targetFramework"))
+    code = _text(value.get("targetCode"))
+    detail = " · ".join(x for x in (framework, code if code != name else None) if x) or None
+    return Link(label=name, url=safe_url(value.get("targetUrl")), detail=detail)
+
+
+def _kind(value: Any) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.split(":", 1)[-1].lower()
+    return text if text in OUTCOME_KINDS else text or None
+
+
+def _outcomes(achievement: dict[str, Any]) -> list[OutcomeView]:
+    """Learning outcomes, from the places a document can carry them.
+
+    - ``resultDescription[]`` entries (microcred writes one per outcome; the kind is in ``outcomeKind``, or in
+      an ``ext:`` resultType, and the ESCO alignments in the entry's ``alignment[]``);
+    - an explicit ``learningOutcome[]`` / ``outcomes[]`` extension list with ``kind`` and ``alignment``.
+    """
+    found: list[OutcomeView] = []
+    for key in ("learningOutcome", "learningOutcomes", "outcomes", "resultDescription"):
+        for item in _list(achievement.get(key)):
+            if isinstance(item, str) and item.strip():
+                found.append(OutcomeView(text=item.strip(), kind=None))
+                continue
+            if not isinstance(item, dict):
+                continue
+            text = (
+                _text(item.get("statement"))
+                or _text(item.get("name"))
+                or _text(item.get("description"))
+                or _text(item.get("text"))
+            )
+            if text is None:
+                continue
+            kind = _kind(item.get("kind") or item.get("outcomeKind") or item.get("outcomeType"))
+            if kind is None:
+                rtype = _text(item.get("resultType")) or ""
+                if rtype.startswith("ext:"):
+                    kind = _kind(rtype)
+            links = [link for link in map(_alignment, _list(item.get("alignment"))) if link is not None]
+            found.append(OutcomeView(text=text, kind=kind, alignments=links, id=_text(item.get("id"))))
+        if found:
+            break
+    return found
+
+
+def _issuer(value: Any) -> IssuerView:
+    if isinstance(value, str):
+        return IssuerView(value, None, None, None, None, safe_url(value), None, None)
+    if not isinstance(value, dict):
+        return IssuerView(None, None, None, None, None, None, None, None)
+    raw_address = value.get("address")
+    address: dict[str, Any] = raw_address if isinstance(raw_address, dict) else {}
+    legal = _text(value.get("legalName"))
+    if legal is None:
+        for ident in _list(value.get("otherIdentifier")):
+            if isinstance(ident, dict) and _text(ident.get("identifierType")) in ("name", "ext:legalName"):
+                legal = _text(ident.get("identifier"))
+    return IssuerView(
+        id=_text(value.get("id")),
+        name=_text(value.get("name")),
+        legal_name=legal,
+        country=_text(address.get("addressCountry")) or _text(address.get("addressCountryCode")),
+        region=_text(address.get("addressRegion")),
+        url=safe_url(value.get("url")),
+        email=_text(value.get("email")),
+        description=_text(value.get("description")),
+    )
+
+
+def _achievement(value: Any) -> AchievementView:
+    a = value if isinstance(value, dict) else {}
+    raw_criteria = a.get("criteria")
+    criteria: dict[str, Any] = raw_criteria if isinstance(raw_criteria, dict) else {}
+    atype = _text(a.get("achievementType"))
+    credits = a.get("creditsAvailable")
+    return AchievementView(
+        id=_text(a.get("id")),
+        name=_text(a.get("name")),
+        description=_text(a.get("description")),
+        type=humanize(atype) if atype else None,
+        criteria_narrative=_text(criteria.get("narrative")),
+        criteria_url=safe_url(criteria.get("id")),
+        credits=_text(credits) if credits is not None else None,
+        level=_text(a.get("level")) or _text(a.get("educationalLevel")),
+        human_code=_text(a.get("humanCode")),
+        alignments=[link for link in map(_alignment, _list(a.get("alignment"))) if link is not None],
+    )
+
+
+def _evidence(values: Any) -> list[EvidenceView]:
+    out = []
+    for item in _list(values):
+        if not isinstance(item, dict):
+            continue
+        out.append(
+            EvidenceView(
+                name=_text(item.get("name")),
+                url=safe_url(item.get("id")),
+                narrative=_text(item.get("narrative")),
+                description=_text(item.get("description")),
+                genre=_text(item.get("genre")),
+            )
+        )
+    return out
+
+
+def _recipient(subject: dict[str, Any]) -> str | None:
+    name = _text(subject.get("name"))
+    if name:
+        return name
+    for ident in _list(subject.get("identifier")):
+        if isinstance(ident, dict):
+            kind = _text(ident.get("identityType")) or "identifier"
+            if ident.get("hashed") is True:
+                return f"{humanize(kind)} (hashed, not shown)"
+            value = _text(ident.get("identityHash"))
+            if value:
+                return f"{humanize(kind)}: {value}"
+    return _text(subject.get("id"))
+
+
+def _results(subject: dict[str, Any]) -> list[str]:
+    out = []
+    for item in _list(subject.get("result")):
+        if isinstance(item, dict):
+            value = _text(item.get("value")) or _text(item.get("status")) or _text(item.get("achievedLevel"))
+            if value:
+                out.append(value)
+    return out
+
+
+def present(credential: Any, verified: bool, checks: list[Any], fmt: str | None = None) -> CredentialView:
+    """Build the page model. ``checks`` are the verifier's CheckResult objects (check, passed, reason)."""
+    doc = credential if isinstance(credential, dict) else {}
+    if isinstance(doc.get("vc"), dict) and "credentialSubject" not in doc:  # VC 1.1 JWT payload
+        doc = doc["vc"]
+    subject = doc.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if subject else {}
+    subject = subject if isinstance(subject, dict) else {}
+    raw_achievement = subject.get("achievement")
+    achievement_doc = raw_achievement if isinstance(raw_achievement, dict) else {}
+    check_views = [
+        CheckView(
+            check=str(getattr(c, "check", "")),
+            label=CHECK_LABELS.get(str(getattr(c, "check", "")), humanize(str(getattr(c, "check", "check")))),
+            passed=bool(getattr(c, "passed", False)),
+            reason=str(getattr(c, "reason", "")),
+        )
+        for c in checks
+    ]
+    achievement = _achievement(achievement_doc)
+    outcomes = _outcomes(achievement_doc)
+    # The builder repeats every outcome's alignments on the achievement: show only the ones not shown already.
+    shown = {(a.label, a.url) for o in outcomes for a in o.alignments}
+    achievement.alignments = [a for a in achievement.alignments if (a.label, a.url) not in shown]
+    return CredentialView(
+        verified=verified,
+        format=fmt,
+        failures=[c for c in check_views if not c.passed],
+        checks=check_views,
+        id=_text(doc.get("id")),
+        title=achievement.name or _text(doc.get("name")) or "Credential",
+        issuer=_issuer(doc.get("issuer")),
+        achievement=achievement,
+        outcomes=outcomes,
+        evidence=_evidence(doc.get("evidence")),
+        recipient=_recipient(subject),
+        narrative=_text(subject.get("narrative")),
+        results=_results(subject),
+        issued=format_date(doc.get("awardedDate") or doc.get("validFrom") or doc.get("issuanceDate")),
+        awarded=format_date(doc.get("awardedDate")),
+        valid_from=format_date(doc.get("validFrom") or doc.get("issuanceDate")),
+        valid_until=format_date(doc.get("validUntil") or doc.get("expirationDate")),
+    )

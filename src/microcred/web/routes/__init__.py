@@ -1,0 +1,1 @@
+"""Routes of the web layer, one module per topic."""

@@ -1,0 +1,108 @@
+"""Web fixtures: an app over a real migrated database (SQLite and PostgreSQL, via tests/conftest.py `factory`)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from microcred.settings import Settings
+
+BASE_URL = "https://credentials.example.edu"
+TOKEN = "test-api-token-0123456789"
+MASTER_KEY = base64.urlsafe_b64encode(b"\x05" * 32).rstrip(b"=").decode()
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "MICROCRED_DATA_DIR": data_dir,
+        "DATABASE_URL": None,
+        "MICROCRED_BASE_URL": BASE_URL,
+        "MICROCRED_MASTER_KEY": MASTER_KEY,
+        "MICROCRED_TRUSTED_KEYS": None,
+        "MICROCRED_TRUSTED_HOSTS": "",
+        "MICROCRED_API_TOKEN": TOKEN,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "instance")
+
+
+@pytest.fixture
+def app(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
+    from microcred.web.app import create_app
+
+    return create_app(settings=settings, session_factory=factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=True) as c:
+        yield c
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+@dataclass
+class Issued:
+    award_id: uuid.UUID
+    org_id: uuid.UUID
+    achievement_id: uuid.UUID
+    earner_id: uuid.UUID
+    credential_url: str
+
+
+@pytest.fixture
+def issued(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    make_org: Callable[..., Any],
+    make_achievement: Callable[..., Any],
+) -> Issued:
+    """One award issued through the domain services: a college, a published achievement, an earner, evidence."""
+    from microcred.awards import services as awards
+    from microcred.earners import services as earners
+    from microcred.issuers import keystore
+
+    with factory() as session:
+        org = make_org(session)
+        achievement = make_achievement(session, org.id)
+        earner = earners.create_earner(session, name="Ada Lovelace", email="ada@example.org")
+        award = awards.issue_award(
+            session,
+            achievement_id=achievement.id,
+            earner_id=earner.id,
+            evidence=[
+                {
+                    "name": "Practical kitchen assessment",
+                    "narrative": "Prepared three dishes under observation, meeting every hygiene criterion.",
+                    "url": "https://college.example/evidence/123",
+                    "genre": "Assessment",
+                }
+            ],
+            base_url=settings.base_url,
+            master_key=keystore.load_master_key(settings),
+        )
+        session.commit()
+        return Issued(
+            award_id=award.id,
+            org_id=org.id,
+            achievement_id=achievement.id,
+            earner_id=earner.id,
+            credential_url=awards.credential_url(award.id, settings.base_url),
+        )
