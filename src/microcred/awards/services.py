@@ -185,7 +185,7 @@ def issue_award(
         achievement = catalog.get_published_achievement(session, achievement_id)
         earner = earners.get_earner(session, earner_id)
         org = issuers.get_organisation(session, achievement.issuer_id)
-        now = issued_at or utcnow()
+        now = (issued_at or utcnow()).replace(microsecond=0)  # as in the credential (whole seconds)
         start = valid_from or now
         for label, value in (("issued_at", now), ("valid_from", start), ("valid_until", valid_until)):
             if value is not None and value.tzinfo is None:

@@ -1,0 +1,202 @@
+"""`microcred init | demo | serve | awards list | awards export`: the instance from the shell.
+
+Exit codes: 0 ok, 2 bad input or an instance that is not ready (one line on stderr, never a traceback).
+Key material (master key, private keys, API token) is never printed: only where it is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from microcred.cli import app
+from microcred.cli._common import fail, write_output
+from microcred.errors import DomainError
+from microcred.settings import Settings, get_settings
+from microcred.vc.errors import VCError
+
+awards_app = typer.Typer(help="Issued awards (signed credentials).", no_args_is_help=True)
+app.add_typer(awards_app, name="awards")
+
+API_TOKEN_FILE = "api-token"
+
+
+class ExportFormat(StrEnum):
+    di = "di"
+    jwt = "jwt"
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Every error a user can cause becomes one line on stderr and exit code 2."""
+    try:
+        yield
+    except (DomainError, VCError) as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if "no such table" in text or "does not exist" in text:
+            fail("the database has no microcred tables yet: run `microcred init` first")
+        fail(f"database error: {text.splitlines()[0] if text else type(exc).__name__}")
+    except SQLAlchemyError as exc:
+        fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic ValidationError: a malformed environment variable
+        fail(f"invalid configuration: {str(exc).splitlines()[0]}")
+
+
+def _session_factory(settings: Settings) -> sessionmaker[Session]:
+    from microcred.db import make_engine, session_factory
+
+    return session_factory(make_engine(settings.resolved_database_url))
+
+
+def _migrate(settings: Settings) -> None:
+    from microcred.db import upgrade
+
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+def _ensure_api_token(settings: Settings) -> tuple[Path | None, bool]:
+    if settings.api_token:
+        return None, False
+    path = settings.data_dir / API_TOKEN_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path, False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(32) + "\n")
+    return path, True
+
+
+def _safe_db_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("init")
+def init() -> None:
+    """Create the data folder, master key, database (migrations) and API token file. Harmless to run twice."""
+    from microcred.issuers import keystore
+
+    settings = _settings()
+    out = Console(highlight=False)
+    with _errors():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.master_key:
+            keystore.load_master_key(settings)  # validates it, creates nothing
+            master = "from MICROCRED_MASTER_KEY"
+        else:
+            path, created = keystore.ensure_master_key_file(settings)
+            keystore.load_master_key(settings)
+            master = f"{path} ({'created' if created else 'kept'})"
+        _migrate(settings)
+        token_path, token_created = _ensure_api_token(settings)
+    token = "from MICROCRED_API_TOKEN"
+    if token_path is not None:
+        token = f"{token_path} ({'created' if token_created else 'kept'})"
+    out.print(f"data folder : {settings.data_dir.resolve()}")
+    out.print(f"database    : {_safe_db_url(settings.resolved_database_url)} (migrations applied)")
+    out.print(f"master key  : {master}")
+    out.print(f"API token   : {token}")
+    out.print(f"base URL    : {settings.base_url}")
+
+
+@app.command("demo")
+def demo() -> None:
+    """Seed demo data (an Ontario college, an employer, three micro-credentials, earners, signed awards)."""
+    from microcred.db import session_scope
+    from microcred.demo import seed_demo
+
+    settings = _settings()
+    with _errors():
+        _migrate(settings)
+        with session_scope(_session_factory(settings)) as session:
+            result = seed_demo(session, base_url=settings.base_url)
+    from microcred.awards.services import credential_url
+
+    made = ", ".join(f"{n} {what}" for what, n in result.created.items() if n) or "nothing new (already seeded)"
+    typer.echo(f"demo data: {made}")
+    typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Run the web app (uvicorn, microcred.web.app:create_app). Applies pending migrations first."""
+    import uvicorn
+
+    settings = _settings()
+    with _errors():
+        _migrate(settings)
+    uvicorn.run("microcred.web.app:create_app", factory=True, host=host, port=port)
+
+
+@awards_app.command("list")
+def awards_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+) -> None:
+    """List issued awards, newest first."""
+    from microcred.awards import services as awards
+
+    settings = _settings()
+    with _errors(), _session_factory(settings)() as session:
+        rows = awards.award_summaries(session)
+    if as_json:
+        typer.echo(json.dumps([row.to_json(settings.base_url) for row in rows], indent=2))
+        return
+    table = Table(title=f"{len(rows)} award(s)")
+    for column in ("id", "micro-credential", "earner", "issuer", "issued", "format"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.achievement_name,
+            row.earner_name,
+            row.issuer_name,
+            row.issued_at.strftime("%Y-%m-%d %H:%M UTC"),
+            row.format,
+        )
+    Console(highlight=False).print(table)
+
+
+@awards_app.command("export")
+def awards_export(
+    award_id: Annotated[str, typer.Argument(help="The award's id.")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="di (signed JSON-LD) or jwt (VC-JOSE).")
+    ] = ExportFormat.di,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print (or write) a signed credential exactly as it was issued."""
+    from microcred.awards import services as awards
+
+    settings = _settings()
+    with _errors(), _session_factory(settings)() as session:
+        text = awards.export_award(awards.get_award(session, award_id), fmt.value)
+    write_output(text, out)
