@@ -22,11 +22,11 @@ from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld as pyld_jsonld
+from pyld.canon import URDNA2015
 
 from microcred.vc.contexts import ContextRegistry
 from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
 
-_ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 _CACHE_SIZE = 256
 
 
@@ -192,26 +192,36 @@ def expand(document: dict[str, Any], registry: ContextRegistry | None = None, *,
     return expanded
 
 
-def has_issuer_dependent_terms(expanded: Any) -> list[str]:
-    """Terms that only the VC v2 ``@vocab`` catch-all gave meaning to (undefined by every real context)."""
-    found: list[str] = []
+def _pyld_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": "_:" + term.value}
+    literal: dict[str, Any] = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    if term.language:
+        literal["language"] = term.language
+    return literal
 
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if key.startswith(_ISSUER_DEPENDENT):
-                    found.append(key[len(_ISSUER_DEPENDENT):])
-                if key == "@type":
-                    for t in value if isinstance(value, list) else [value]:
-                        if isinstance(t, str) and t.startswith(_ISSUER_DEPENDENT):
-                            found.append(t[len(_ISSUER_DEPENDENT):])
-                walk(value)
 
-    walk(expanded)
-    return sorted(set(found))
+def _pyld_dataset(dataset: ox.Dataset) -> dict[str, list[dict[str, Any]]]:
+    """pyoxigraph quads as pyld's RDF dataset structure."""
+    graphs: dict[str, list[dict[str, Any]]] = {}
+    for quad in dataset:
+        graph = quad.graph_name
+        if isinstance(graph, ox.DefaultGraph):
+            name = "@default"
+        elif isinstance(graph, ox.BlankNode):
+            name = "_:" + graph.value
+        else:
+            name = graph.value
+        graphs.setdefault(name, []).append(
+            {
+                "subject": _pyld_term(quad.subject),
+                "predicate": _pyld_term(quad.predicate),
+                "object": _pyld_term(quad.object),
+            }
+        )
+    return graphs
 
 
 def _nquads_from_expanded(expanded: Any) -> str:
@@ -224,11 +234,9 @@ def _nquads_from_expanded(expanded: Any) -> str:
     if any(not isinstance(quad.graph_name, ox.DefaultGraph) for quad in dataset):
         # Measured: pyoxigraph 0.5's RDFC-1.0 labels blank nodes differently from the spec (and from pyld and
         # the 1EdTech validator) when blank-node named graphs are present, e.g. embedded proofs of nested
-        # credentials. For those, only the RDF construction is ours; pyld runs RDFC-1.0.
-        data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
-        text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
-        options = {"algorithm": "URDNA2015", "inputFormat": "application/n-quads", "format": "application/n-quads"}
-        return str(pyld_jsonld.normalize(text, options))
+        # credentials. For those, the RDF built here is handed to pyld's RDFC-1.0 as a dataset (not as N-Quads
+        # text: pyld's N-Quads parser mis-reads an escaped backslash followed by "n").
+        return str(URDNA2015().main(_pyld_dataset(dataset), {"format": "application/n-quads"}))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
     text = data.decode("utf-8") if isinstance(data, bytes) else str(data)

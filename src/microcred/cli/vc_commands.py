@@ -1,0 +1,190 @@
+"""`microcred keys generate`, `microcred sign`, `microcred verify`: the standards core from the shell."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from microcred.cli import app
+from microcred.cli._common import EXIT_FAILED, fail, read_json, read_text, write_output
+from microcred.vc import (
+    ContextRegistry,
+    Ed25519Key,
+    KeyFormatError,
+    SigningError,
+    VCError,
+    load_key_file,
+    sign_data_integrity,
+    sign_jwt,
+)
+from microcred.vc.jose import looks_like_jwt
+from microcred.vc.schema import schema_errors, schema_for
+
+keys_app = typer.Typer(help="Ed25519 signing keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+class SignFormat(StrEnum):
+    di = "di"
+    jwt = "jwt"
+
+
+@keys_app.command("generate")
+def keys_generate(
+    out: Annotated[Path | None, typer.Option("--out", help="Write the key file here (mode 0600).")] = None,
+) -> None:
+    """Generate an Ed25519 key as a did:key (JSON: id, controller, publicKeyMultibase, secretKeyMultibase)."""
+    key = Ed25519Key.generate()
+    document = {
+        "id": key.did_key_verification_method,
+        "type": "Multikey",
+        "controller": key.did_key,
+        "publicKeyMultibase": key.public_multibase,
+        "secretKeyMultibase": key.secret_multibase,
+    }
+    write_output(json.dumps(document, indent=2), out, private=True)
+
+
+def _registry(extra_contexts: Path | None) -> ContextRegistry:
+    registry = ContextRegistry.default()
+    if extra_contexts is None:
+        return registry
+    try:
+        return registry.with_extra_dir(extra_contexts)
+    except VCError as exc:
+        fail(f"--extra-contexts: {exc}")
+
+
+@app.command("sign")
+def sign(
+    file: Annotated[Path, typer.Argument(help="The unsigned credential (JSON).")],
+    key: Annotated[Path, typer.Option("--key", help="Key file (microcred, W3C keyPair.json or 1EdTech form).")],
+    fmt: Annotated[SignFormat, typer.Option("--format", help="di (Data Integrity) or jwt (VC-JOSE).")] = SignFormat.di,
+    created: Annotated[str | None, typer.Option("--created", help="Proof creation time, ISO 8601.")] = None,
+    verification_method: Annotated[
+        str | None, typer.Option("--verification-method", help="Verification method URL to name in the proof.")
+    ] = None,
+    extra_contexts: Annotated[
+        Path | None, typer.Option("--extra-contexts", help="Also trust the contexts in DIR/index.json (this run).")
+    ] = None,
+) -> None:
+    """Sign a credential; prints the signed credential (JSON) or the compact JWT on stdout."""
+    credential = read_json(file)
+    if not isinstance(credential, dict):
+        fail(f"{file}: a credential must be a JSON object")
+    try:
+        key_file = load_key_file(read_json(key))
+    except KeyFormatError as exc:
+        fail(f"{key}: {exc}")
+    vm = verification_method or key_file.verification_method or key_file.key.did_key_verification_method
+    schema_url = schema_for(credential)
+    if schema_url:
+        errors = schema_errors({k: v for k, v in credential.items() if k != "proof"}, schema_url)
+        if errors:
+            fail(f"{file}: does not match the OB 3.0 JSON Schema: {errors[0]}")
+    registry = _registry(extra_contexts)
+    try:
+        if fmt is SignFormat.jwt:
+            from microcred.vc import jsonld
+
+            jsonld.expand(credential, registry)  # same vocabulary checks as Data Integrity
+            typer.echo(sign_jwt(credential, key_file.key, vm))
+        else:
+            signed = sign_data_integrity(credential, key_file.key, vm, created=created, registry=registry)
+            typer.echo(json.dumps(signed, indent=2, ensure_ascii=False))
+    except (SigningError, VCError) as exc:
+        fail(f"{file}: {exc}")
+
+
+def _instance_credential(url: str) -> str:
+    """A credential served by this instance, read from its store (only this instance's URLs are accepted)."""
+    from microcred.awards.services import export_award, find_award
+    from microcred.settings import get_settings
+    from microcred.verification import open_instance_store
+
+    base = get_settings().base_url.rstrip("/")
+    prefix = base + "/credentials/"
+    if not url.startswith(prefix):
+        fail(f"{url}: only URLs of this instance ({prefix}...) can be verified; download the file instead")
+    award_id = url[len(prefix):].split("?", 1)[0].split("#", 1)[0]
+    factory = open_instance_store()
+    award = None
+    if factory is not None:
+        with factory() as session:
+            try:
+                award = find_award(session, award_id)
+            except ValueError:
+                award = None
+            if award is not None:
+                return export_award(award, "di")
+    fail(f"{url}: no such credential on this instance")
+
+
+def _inputs(source: str) -> list[tuple[str, Any]]:
+    if source.startswith(("http://", "https://")):
+        return [(source, _instance_credential(source))]
+    text = read_text(Path(source)).strip()
+    if looks_like_jwt(text):
+        return [(source, text)]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{source}: neither JSON nor a compact JWT ({exc.msg} at line {exc.lineno})")
+    if isinstance(data, list):
+        if not data:
+            fail(f"{source}: the JSON array holds no credential")
+        return [(f"{source}[{i}]", item) for i, item in enumerate(data)]
+    if isinstance(data, dict):
+        return [(source, data)]
+    fail(f"{source}: expected a credential object, an array of credentials or a JWT")
+
+
+@app.command("verify")
+def verify(
+    sources: Annotated[list[str], typer.Argument(help="Files (JSON, JSON array, JWT) or URLs of this instance.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per credential, one per line.")] = False,
+    trusted_keys: Annotated[
+        Path | None, typer.Option("--trusted-keys", help="JSON: verification-method URL -> publicKeyMultibase.")
+    ] = None,
+    extra_contexts: Annotated[
+        Path | None, typer.Option("--extra-contexts", help="Also trust the contexts in DIR/index.json (this run).")
+    ] = None,
+) -> None:
+    """Verify credentials. Exit 0 if all verified, 1 if any failed, 2 if an input could not be read."""
+    from microcred.verification import instance_verifier, load_pinned_keys, open_instance_store
+
+    try:
+        pinned = load_pinned_keys(trusted_keys)
+    except KeyFormatError as exc:
+        fail(f"--trusted-keys: {exc}")
+    registry = _registry(extra_contexts)
+    inputs = [item for source in sources for item in _inputs(source)]
+    try:
+        verifier = instance_verifier(open_instance_store(), pinned=pinned, registry=registry)
+    except KeyFormatError as exc:
+        fail(f"trusted keys: {exc}")
+    console = Console(highlight=False)
+    all_ok = True
+    for label, credential in inputs:
+        result = verifier.verify(credential)
+        all_ok = all_ok and result.verified
+        if as_json:
+            typer.echo(json.dumps({"source": label, **result.to_json()}, ensure_ascii=False))
+            continue
+        verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
+        table = Table(title=f"{label}: {verdict}", title_justify="left", show_lines=False)
+        table.add_column("check")
+        table.add_column("result")
+        table.add_column("reason", overflow="fold")
+        for check in result.checks:
+            table.add_row(check.check, "[green]pass[/]" if check.passed else "[red]FAIL[/]", check.reason)
+        console.print(table)
+    if not all_ok:
+        raise typer.Exit(EXIT_FAILED)
+

