@@ -1,0 +1,181 @@
+"""Shared fixtures. Storage tests take `db_url` and run on SQLite AND PostgreSQL.
+
+PostgreSQL: `MICROCRED_TEST_POSTGRES_URL` (default postgresql+psycopg://root@127.0.0.1:5432/test). Every test
+gets its own schema `mc_<random>` (search_path set through the connection options), dropped afterwards.
+If PostgreSQL is unreachable the PostgreSQL half FAILS, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_PG_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
+BASE_URL = "http://127.0.0.1:8000"
+
+
+def _pg_url() -> str:
+    import os
+
+    return os.environ.get("MICROCRED_TEST_POSTGRES_URL") or DEFAULT_PG_URL
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_engine() -> Iterator[Engine]:
+    from sqlalchemy import create_engine
+
+    url = _pg_url()
+    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # fail, never skip: the suite promises PostgreSQL coverage
+        engine.dispose()
+        pytest.fail(f"PostgreSQL is unreachable at {url} (set MICROCRED_TEST_POSTGRES_URL): {exc}", pytrace=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables yet): a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin: Engine = request.getfixturevalue("pg_admin_engine")
+    schema = f"mc_{secrets.token_hex(6)}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _with_search_path(_pg_url(), schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings from a clean environment: data dir under tmp_path, a fixed master key, no DB/API env."""
+    from microcred.settings import get_settings
+
+    data_dir = tmp_path / "instance"
+    monkeypatch.setenv("MICROCRED_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("MICROCRED_BASE_URL", BASE_URL)
+    monkeypatch.setenv("MICROCRED_MASTER_KEY", base64.urlsafe_b64encode(b"\x07" * 32).rstrip(b"=").decode())
+    for name in ("DATABASE_URL", "MICROCRED_API_TOKEN", "MICROCRED_TRUSTED_KEYS", "MICROCRED_TRUSTED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield data_dir
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def master_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database."""
+    from microcred.db import make_engine, upgrade
+
+    eng = make_engine(db_url)
+    upgrade(engine=eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    from microcred.db import session_factory
+
+    return session_factory(engine)
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as s:
+        yield s
+        s.rollback()
+
+
+# -- domain builders -------------------------------------------------------------------------------
+def outcome_dicts(aligned: bool = True) -> list[dict[str, Any]]:
+    """Three outcomes (knowledge, skill, attitude) aligned to real ESCO v1.1.1 concepts (see microcred.demo)."""
+    from microcred.demo import ATTEND_TO_DETAIL, COMPLY_FOOD_SAFETY, FOOD_SAFETY_STANDARDS, alignment
+
+    def al(concept: Any) -> list[dict[str, Any]]:
+        return [alignment(concept)] if aligned else []
+
+    return [
+        {
+            "statement": "Explain the food safety standards of a kitchen.",
+            "kind": "knowledge",
+            "alignments": al(FOOD_SAFETY_STANDARDS),
+        },
+        {
+            "statement": "Handle food in compliance with hygiene rules.",
+            "kind": "skill",
+            "alignments": al(COMPLY_FOOD_SAFETY),
+        },
+        {
+            "statement": "Attend to detail when checking temperatures.",
+            "kind": "attitude",
+            "alignments": al(ATTEND_TO_DETAIL),
+        },
+    ]
+
+
+@pytest.fixture
+def make_org() -> Callable[..., Any]:
+    from microcred.issuers import services as issuers
+
+    def make(session: Session, **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "kind": "institution",
+            "name": "Test College",
+            "legal_name": "The Test College of Applied Arts and Technology",
+            "country": "CA",
+            "region": "ON",
+            "url": "https://college.example",
+            "email": "registrar@college.example",
+            "registration_id": "ON-TEST-001",
+            "description": "A test college.",
+        }
+        values.update(overrides)
+        return issuers.create_organisation(session, **values)
+
+    return make
+
+
+@pytest.fixture
+def make_achievement() -> Callable[..., Any]:
+    from microcred.catalog import services as catalog
+
+    def make(session: Session, issuer_id: uuid.UUID, *, publish: bool = True, **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "name": "Food Safety Fundamentals",
+            "description": "Food safety for kitchen staff.",
+            "criteria_narrative": "Pass a written test and a practical kitchen assessment.",
+            "workload_hours": 20,
+            "credits": 0.5,
+            "outcomes": outcome_dicts(),
+            "publish": publish,
+        }
+        values.update(overrides)
+        return catalog.create_achievement(session, issuer_id=issuer_id, **values)
+
+    return make
