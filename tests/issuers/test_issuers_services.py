@@ -92,7 +92,12 @@ def test_did_document_lists_active_and_retired_keys(
     vms = {vm["publicKeyMultibase"]: vm for vm in doc["verificationMethod"]}
     assert set(vms) == {first.public_key_multibase, third.public_key_multibase}  # compromised one left out
     for multibase, vm in vms.items():
-        assert vm == {"id": f"{did}#{multibase}", "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}
+        assert vm == {
+            "id": f"{did}#{multibase}",
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": multibase,
+        }
     assert sorted(doc["assertionMethod"]) == sorted(vm["id"] for vm in vms.values())
 
 
@@ -149,9 +154,7 @@ def test_private_keys_are_encrypted_at_rest(
         assert Ed25519Key.from_public_multibase(record.public_key_multibase).verify(key.sign(b"m"), b"m")
 
 
-def test_wrong_master_key_fails_cleanly(
-    session: Session, make_org: Callable[..., Any], master_key: bytes
-) -> None:
+def test_wrong_master_key_fails_cleanly(session: Session, make_org: Callable[..., Any], master_key: bytes) -> None:
     org = make_org(session)
     issuers.ensure_signing_key(session, org, master_key=master_key)
     with pytest.raises(KeyStoreError, match="wrong master key"):
@@ -234,9 +237,7 @@ def test_mark_compromised_validation(session: Session) -> None:
 
 
 # -- key resolution --------------------------------------------------------------------------------
-def test_instance_key_resolver(
-    factory: sessionmaker[Session], make_org: Callable[..., Any], master_key: bytes
-) -> None:
+def test_instance_key_resolver(factory: sessionmaker[Session], make_org: Callable[..., Any], master_key: bytes) -> None:
     since = datetime(2024, 3, 1, tzinfo=UTC)
     with session_scope(factory) as session:
         org = make_org(session)
