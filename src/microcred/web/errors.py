@@ -24,6 +24,7 @@ _TITLES = {
     406: "Not acceptable",
     409: "Conflict",
     413: "Request too large",
+    415: "Unsupported media type",
     422: "Invalid input",
     500: "Server error",
 }
@@ -77,6 +78,17 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
                 400,
                 f"the request body is not valid JSON{where}: {detail}".rstrip(": "),
             )
+    for err in errors:
+        if tuple(err.get("loc", ())) == ("body",) and err.get("type") in ("model_attributes_type", "dict_type"):
+            content_type = request.headers.get("content-type", "")
+            if "json" not in content_type.lower():
+                return error_response(
+                    request,
+                    415,
+                    "the request body must be JSON, sent with the header 'Content-Type: application/json' "
+                    f"(got {content_type[:60] or 'no Content-Type'})",
+                )
+            return error_response(request, 422, "the request body must be a JSON object")
     messages = describe_validation_errors(errors)
     return error_response(request, 422, "invalid request: " + "; ".join(messages), details=messages)
 
@@ -105,10 +117,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"nothing at {request.url.path}"
+    elif exc.status_code == 400 and detail == "There was an error parsing the body":
+        detail = "the request body could not be parsed as JSON (not UTF-8, or nested too deeply)"
     response = error_response(request, exc.status_code, detail)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+async def _too_deep(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, "the document is nested too deeply to be processed")
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -121,4 +139,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(VCError, _vc_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(Exception, _unexpected)

@@ -226,9 +226,7 @@ class EvidenceIn(_In):
 
 class ResultIn(_In):
     outcome_id: str
-    status: Literal["Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"] = (
-        "Completed"
-    )
+    status: Literal["Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"] = "Completed"
     value: str | None = Field(None, max_length=200)
 
 

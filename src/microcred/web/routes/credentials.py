@@ -72,8 +72,10 @@ def get_credential(
     vary = {"Vary": "Accept"}
     if chosen is None:
         return JSONResponse(
-            {"error": "cannot produce any accepted media type: ask for application/ld+json, application/vc+jwt "
-             "or text/html"},
+            {
+                "error": "cannot produce any accepted media type: ask for application/ld+json, application/vc+jwt "
+                "or text/html"
+            },
             status_code=406,
             headers=vary,
         )
@@ -153,7 +155,7 @@ def issue_credential(body: IssueRequest, session: SessionDep, settings: Settings
     credential = body.credential
     if body.options:
         return JSONResponse(
-            {"error": f"unsupported option(s): {', '.join(sorted(body.options))}; send \"options\": {{}}"},
+            {"error": f'unsupported option(s): {", ".join(sorted(body.options))}; send "options": {{}}'},
             status_code=400,
         )
     issuer_id = _issuer_id(credential)
@@ -184,8 +186,10 @@ def issue_credential(body: IssueRequest, session: SessionDep, settings: Settings
         problems = schema_errors(credential, schema)
         if problems:
             return JSONResponse(
-                {"error": "credential does not match the OB 3.0 JSON Schema: " + "; ".join(problems[:5]),
-                 "details": problems},
+                {
+                    "error": "credential does not match the OB 3.0 JSON Schema: " + "; ".join(problems[:5]),
+                    "details": problems,
+                },
                 status_code=400,
             )
     key, verification_method = issuers.signing_key(

@@ -47,8 +47,9 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, templates
     return response
 
 
-def _form(request: Request, templates: Any, settings: Any, *, error: str | None, submitted: str | None,
-          status_code: int) -> Response:
+def _form(
+    request: Request, templates: Any, settings: Any, *, error: str | None, submitted: str | None, status_code: int
+) -> Response:
     response: Response = templates.TemplateResponse(
         request,
         "verify.html",
