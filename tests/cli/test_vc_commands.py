@@ -71,7 +71,10 @@ def test_sign_reproduces_the_w3c_vector_with_extra_contexts(tmp_path: Path) -> N
     result = invoke(*args, "--extra-contexts", str(W3C_CONTEXTS))
     assert result.exit_code == 0, result.output
     proof = json.loads(result.stdout)["proof"][0]
-    assert proof["proofValue"] == "z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9iseabecm3ijx4K1FBTQsCZahKZme"
+    assert (
+        proof["proofValue"]
+        == "z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9iseabecm3ijx4K1FBTQsCZahKZme"
+    )
     assert proof["verificationMethod"] == config["verificationMethod"]
     signed = write(tmp_path / "s.json", result.stdout)
     assert invoke("verify", str(signed), "--extra-contexts", str(W3C_CONTEXTS)).exit_code == 1  # issuer != key
@@ -154,8 +157,10 @@ def test_bad_trusted_keys_and_key_files(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no private key" in result.output
     mismatched = Ed25519Key.generate()
     other = Ed25519Key.generate()
-    wrong = write(tmp_path / "w.json", {"secretKeyMultibase": mismatched.secret_multibase,
-                                        "publicKeyMultibase": other.public_multibase})
+    wrong = write(
+        tmp_path / "w.json",
+        {"secretKeyMultibase": mismatched.secret_multibase, "publicKeyMultibase": other.public_multibase},
+    )
     assert "does not match" in invoke("sign", str(cred), "--key", str(wrong)).output
     assert invoke("sign", str(cred), "--key", str(write(tmp_path / "x.json", "{"))).exit_code == 2
 

@@ -64,9 +64,13 @@ def _settings() -> Settings:
         fail(f"invalid configuration: {str(exc).splitlines()[0]}")
 
 
-def _session_factory(settings: Settings) -> sessionmaker[Session]:
+def _session_factory(settings: Settings, *, must_exist: bool = False) -> sessionmaker[Session]:
     from microcred.db import make_engine, session_factory
 
+    if must_exist and settings.database_url is None:
+        path = settings.data_dir / "microcred.db"
+        if not path.exists():
+            fail(f"no database at {path}: run `microcred init` first")
     return session_factory(make_engine(settings.resolved_database_url))
 
 
@@ -165,7 +169,7 @@ def awards_list(
     from microcred.awards import services as awards
 
     settings = _settings()
-    with _errors(), _session_factory(settings)() as session:
+    with _errors(), _session_factory(settings, must_exist=True)() as session:
         rows = awards.award_summaries(session)
     if as_json:
         typer.echo(json.dumps([row.to_json(settings.base_url) for row in rows], indent=2))
@@ -197,6 +201,6 @@ def awards_export(
     from microcred.awards import services as awards
 
     settings = _settings()
-    with _errors(), _session_factory(settings)() as session:
+    with _errors(), _session_factory(settings, must_exist=True)() as session:
         text = awards.export_award(awards.get_award(session, award_id), fmt.value)
     write_output(text, out)

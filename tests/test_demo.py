@@ -1,0 +1,106 @@
+"""demo: real ESCO concepts (checked against the shipped ESCO v1.1.1 files), idempotent seeding, valid awards."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from microcred import demo
+from microcred.awards import services as awards
+from microcred.awards.models import Award
+from microcred.catalog.models import Achievement, Alignment, LearningOutcome
+from microcred.db import session_scope
+from microcred.earners.models import Earner
+from microcred.issuers import services as issuers
+from microcred.issuers.models import Organisation, SigningKey
+
+ESCO_DIR = Path(__file__).resolve().parents[2] / "shared" / "esco" / "v1.1.1"
+BASE = "http://127.0.0.1:8000"
+
+
+def _read(name: str) -> dict[str, dict[str, str]]:
+    with gzip.open(ESCO_DIR / name, "rt", encoding="utf-8", newline="") as fh:
+        return {row["conceptUri"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def esco() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    if not ESCO_DIR.is_dir():
+        pytest.fail(f"ESCO v1.1.1 files not found at {ESCO_DIR}")
+    return _read("skills_en.csv.gz"), _read("transversalSkillsCollection_en.csv.gz")
+
+
+def _concepts() -> list[demo.EscoConcept]:
+    return [c for spec in demo.ACHIEVEMENTS for (_, _, c) in spec["outcomes"]]
+
+
+def test_demo_concepts_are_real_esco(esco: tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]) -> None:
+    skills, transversal = esco
+    for concept in _concepts():
+        row = skills.get(concept.uri)
+        assert row is not None, f"{concept.uri} is not an ESCO v1.1.1 skill"
+        assert row["preferredLabel"] == concept.label
+        assert row["skillType"] == concept.skill_type
+        assert (concept.uri in transversal) == concept.transversal
+        if concept.transversal:
+            assert transversal[concept.uri]["preferredLabel"] == concept.label
+
+
+def test_each_demo_credential_has_knowledge_skill_and_transversal() -> None:
+    for spec in demo.ACHIEVEMENTS:
+        concepts = [(kind, c) for (_, kind, c) in spec["outcomes"]]
+        assert any(kind == "knowledge" and c.skill_type == "knowledge" for kind, c in concepts)
+        assert any(kind == "skill" and c.skill_type == "skill/competence" and not c.transversal for kind, c in concepts)
+        assert any(kind == "attitude" and c.transversal for kind, c in concepts)
+
+
+def _counts(session: Session) -> dict[str, int]:
+    models = (Organisation, SigningKey, Achievement, LearningOutcome, Alignment, Earner, Award)
+    return {m.__name__: int(session.scalar(select(func.count()).select_from(m)) or 0) for m in models}
+
+
+def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: bytes) -> None:
+    with session_scope(factory) as session:
+        first = demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    assert first.created == {"organisations": 2, "achievements": 3, "earners": 2, "awards": 3}
+    with factory() as session:
+        after_first = _counts(session)
+    assert after_first == {
+        "Organisation": 2,
+        "SigningKey": 1,
+        "Achievement": 3,
+        "LearningOutcome": 10,
+        "Alignment": 10,
+        "Earner": 2,
+        "Award": 3,
+    }
+    with session_scope(factory) as session:
+        second = demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    assert second.created == {"organisations": 0, "achievements": 0, "earners": 0, "awards": 0}
+    assert second.featured_award_id == first.featured_award_id
+    with factory() as session:
+        assert _counts(session) == after_first
+        college = issuers.get_organisation(session, demo.COLLEGE_ID)
+        assert (college.country, college.region, college.kind) == ("CA", "ON", "institution")
+        assert issuers.get_organisation(session, demo.EMPLOYER_ID).kind == "employer"
+        for award in awards.list_awards(session):
+            assert award.evidence, "every demo award carries evidence"
+
+
+def test_demo_awards_verify(factory: sessionmaker[Session], master_key: bytes) -> None:
+    from microcred.vc import Verifier
+    from microcred.vc.resolvers import default_resolver
+
+    with session_scope(factory) as session:
+        result = demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    verifier = Verifier(key_resolver=default_resolver(instance=issuers.InstanceKeyResolver(factory, BASE)))
+    with factory() as session:
+        for award_id in result.award_ids:
+            award = awards.get_award(session, award_id)
+            outcome = verifier.verify(awards.credential_document(award))
+            assert outcome.verified, [(c.check, c.reason) for c in outcome.checks if not c.passed]
