@@ -49,14 +49,26 @@ def main() -> None:
     assert verify_jwt(token, resolver).verified
 
     rows = [
-        ("DI sign", lambda: sign_data_integrity(unsigned, key_file.key, vm, created=created),
-         lambda: sign_data_integrity(unsigned, key_file.key, vm, created=created, reference=True)),
-        ("DI verify", lambda: verify_proof(signed_fast, proof, resolver),
-         lambda: verify_proof(signed_fast, proof, resolver, reference=True)),
-        ("JWT sign", lambda: sign_jwt(unsigned, key_file.key, vm),
-         lambda: sign_data_integrity(unsigned, key_file.key, vm, created=created, reference=True)),
-        ("JWT verify", lambda: verify_jwt(token, resolver),
-         lambda: verify_proof(signed_fast, proof, resolver, reference=True)),
+        (
+            "DI sign",
+            lambda: sign_data_integrity(unsigned, key_file.key, vm, created=created),
+            lambda: sign_data_integrity(unsigned, key_file.key, vm, created=created, reference=True),
+        ),
+        (
+            "DI verify",
+            lambda: verify_proof(signed_fast, proof, resolver),
+            lambda: verify_proof(signed_fast, proof, resolver, reference=True),
+        ),
+        (
+            "JWT sign",
+            lambda: sign_jwt(unsigned, key_file.key, vm),
+            lambda: sign_data_integrity(unsigned, key_file.key, vm, created=created, reference=True),
+        ),
+        (
+            "JWT verify",
+            lambda: verify_jwt(token, resolver),
+            lambda: verify_proof(signed_fast, proof, resolver, reference=True),
+        ),
     ]
     print("1EdTech OB 3.0 test vector credential, one core; baseline = pyld (reference DI) in this same run")
     print(f"{'operation':<12} {'microcred/s':>12} {'pyld DI/s':>10} {'ratio':>7}")

@@ -50,7 +50,7 @@ def sample_credential(
     achievement = ob.AchievementDefinition(
         id="https://example.ca/achievements/1",
         name="Data Analysis with SQL",
-        description="Query, clean and summarise relational data.\nTwo lines, a tab\tand \"quotes\".",
+        description='Query, clean and summarise relational data.\nTwo lines, a tab\tand "quotes".',
         criteria_narrative="Pass the **summative** project assessment.",
         in_language=language,
         credits_available=1.5,

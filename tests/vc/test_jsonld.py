@@ -117,7 +117,7 @@ def test_extra_context_dir_and_examples_vocab(tmp_path: Any) -> None:
     extended = registry.with_extra_dir(tmp_path)
     doc = {"@context": ["https://x.example/ctx"], "@id": "urn:x", "nick": "n"}
     assert "https://x.example/#nick" in jsonld.canonicalize(doc, extended)
-    with pytest.raises(VCError, match="index.json"):
+    with pytest.raises(VCError, match=r"index\.json"):
         registry.with_extra_dir(tmp_path / "missing")
     (tmp_path / "index.json").write_text("[1]")
     with pytest.raises(VCError):

@@ -81,8 +81,15 @@ def test_the_unmutated_credential_verifies_and_every_path_is_reachable() -> None
     assert VERIFIER.verify(SIGNED).verified
     assert len(PATHS) > 60
     # explicit coverage of the categories the framework names: value, type, issuer, date, proof
-    for path in [("name",), ("type", 1), ("issuer", "id"), ("validFrom",), ("proof", 0, "proofValue"),
-                 ("proof", 0, "created"), ("credentialSubject", "identifier", 0, "identityHash")]:
+    for path in [
+        ("name",),
+        ("type", 1),
+        ("issuer", "id"),
+        ("validFrom",),
+        ("proof", 0, "proofValue"),
+        ("proof", 0, "created"),
+        ("credentialSubject", "identifier", 0, "identityHash"),
+    ]:
         assert path in PATHS
         changed = mutate(SIGNED, path, "append", "x")
         assert changed is not None and not VERIFIER.verify(changed).verified, path

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from microcred.vc import ContextRegistry, PinnedKeyResolver, load_key_file, sign_data_integrity, verify_proof
-from microcred.vc import jsonld
+from microcred.vc import ContextRegistry, PinnedKeyResolver, jsonld, load_key_file, sign_data_integrity, verify_proof
 from microcred.vc.keys import decode_multibase_base58
-
 from support.vectors import W3C, W3C_CONTEXTS, W3C_UNSIGNED, load
 
 
@@ -48,9 +46,7 @@ def test_w3c_signature(w3c_registry: ContextRegistry) -> None:
     )
     message = bytes.fromhex((W3C / "combinedHashDataInt.txt").read_text().strip())
     assert key.verify(decode_multibase_base58(proof["proofValue"]), message)
-    assert {k: v for k, v in proof.items() if k != "proofValue"} == {
-        k: v for k, v in config.items() if k != "@context"
-    }
+    assert {k: v for k, v in proof.items() if k != "proofValue"} == {k: v for k, v in config.items() if k != "@context"}
 
 
 def test_w3c_employment_vector_signature_from_its_canonical_forms() -> None:
@@ -66,7 +62,9 @@ def test_w3c_employment_vector_signature_from_its_canonical_forms() -> None:
     assert combined.hex() == (folder / "combinedHashDataInt.txt").read_text().strip()
     signature = key.sign(combined)
     assert signature.hex() == (folder / "sigHexDataInt.txt").read_text().strip()
-    assert "z" + __import__("base58").b58encode(signature).decode() == (folder / "sigBTC58DataInt.txt").read_text().strip()
+    assert (
+        "z" + __import__("base58").b58encode(signature).decode() == (folder / "sigBTC58DataInt.txt").read_text().strip()
+    )
     signed = load(folder / "signedDataInt.json")
     assert signed["proof"]["proofValue"] == (folder / "sigBTC58DataInt.txt").read_text().strip()
 

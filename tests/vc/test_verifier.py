@@ -69,7 +69,10 @@ def test_1edtech_signed_samples_with_pinned_keys(file: str, expect_verified: boo
     assert checks(result)["proof"][0] is True
     if not expect_verified:
         # the complete sample: its proof checks out, its 1EdTechRevocationList cannot be checked here
-        assert checks(result)["status"] == (False, "status could not be checked: 1EdTechRevocationList is not supported here")
+        assert checks(result)["status"] == (
+            False,
+            "status could not be checked: 1EdTechRevocationList is not supported here",
+        )
         assert "status could not be checked" in result.summary
     tampered = copy.deepcopy(document)
     tampered["credentialSubject"]["id"] = "did:example:someone-else"
@@ -82,7 +85,10 @@ def test_unpinned_https_key_is_not_fetched_and_fails() -> None:
     document = load(EXAMPLES / "ob3-validator-simple-signed-eddsa-rdfc-2022.json")
     result = verifier().verify(document)
     assert not result.verified
-    assert "not configured as trusted" in checks(result)["proof"][1] or "could not be resolved" in checks(result)["proof"][1]
+    assert (
+        "not configured as trusted" in checks(result)["proof"][1]
+        or "could not be resolved" in checks(result)["proof"][1]
+    )
 
 
 def test_expired_and_not_yet_valid() -> None:
@@ -115,7 +121,10 @@ def test_compromised_key_invalidates_signatures_from_then_on() -> None:
             return ResolvedKey(KEY.public_only(), KEY.did_key, "compromised", since)
 
     before = sign_data_integrity(
-        sample_credential(issuer_id=KEY.did_key), KEY, KEY.did_key_verification_method, created=since - timedelta(days=1)
+        sample_credential(issuer_id=KEY.did_key),
+        KEY,
+        KEY.did_key_verification_method,
+        created=since - timedelta(days=1),
     )
     after = sign_data_integrity(
         sample_credential(issuer_id=KEY.did_key), KEY, KEY.did_key_verification_method, created=since
@@ -138,7 +147,10 @@ def test_status_without_checker_is_not_a_pass_and_checker_is_used() -> None:
     signed = sign_data_integrity(credential, KEY, KEY.did_key_verification_method, created=NOW)
     result = verifier().verify(signed)
     assert not result.verified
-    assert checks(result)["status"] == (False, "status could not be checked: BitstringStatusListEntry is not supported here")
+    assert checks(result)["status"] == (
+        False,
+        "status could not be checked: BitstringStatusListEntry is not supported here",
+    )
 
     def revoked(entry: dict[str, Any], credential: dict[str, Any]) -> tuple[bool, str]:
         return False, "revoked"
@@ -210,7 +222,7 @@ def test_jwt_round_trip_and_tampering() -> None:
     assert result.verified, result.summary
     assert result.format == "jwt"
     assert result.credential is not None and result.credential["id"] == credential["id"]
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     forged = sign_jwt({**credential, "name": "Something else"}, KEY, KEY.did_key_verification_method)
     spliced = ".".join([header, forged.split(".")[1], signature])
     assert not verifier().verify(spliced).verified
@@ -229,7 +241,9 @@ def test_resolver_chain_order_and_messages() -> None:
 
 def test_created_timestamps_are_utc() -> None:
     signed = sign_data_integrity(
-        sample_credential(issuer_id=KEY.did_key), KEY, KEY.did_key_verification_method,
+        sample_credential(issuer_id=KEY.did_key),
+        KEY,
+        KEY.did_key_verification_method,
         created=datetime(2026, 1, 1, 5, 0, tzinfo=UTC) + timedelta(hours=0),
     )
     assert signed["proof"][0]["created"] == "2026-01-01T05:00:00Z"

@@ -19,7 +19,10 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from microcred.cli import domain_commands, vc_commands  # noqa: F401
+    import importlib
+
+    for module in ("microcred.cli.domain_commands", "microcred.cli.vc_commands"):
+        importlib.import_module(module)
 
 
 def main() -> None:
