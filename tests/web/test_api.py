@@ -80,7 +80,7 @@ def test_create_award_fetch_and_verify(client: TestClient, auth: dict[str, str])
 
     page = client.get(f"/credentials/{body['id']}", headers={"Accept": "text/html"}).text
     assert "Lakeshore College of Applied Arts and Technology" in page
-    assert "Proficient" in page and "Portfolio" in page
+    assert '<span class="muted">Result:</span> Completed · Proficient' in page and "Portfolio" in page
     assert f'href="{ESCO_SKILL}">apply digital literacy</a>' in page
 
     # the GETs

@@ -114,6 +114,7 @@ class OutcomeView:
     kind: str | None
     alignments: list[Link] = field(default_factory=list)
     id: str | None = None
+    result: str | None = None
 
 
 @dataclass
@@ -309,12 +310,20 @@ def _recipient(subject: dict[str, Any]) -> str | None:
     return _text(subject.get("id"))
 
 
-def _results(subject: dict[str, Any]) -> list[str]:
+def _results(subject: dict[str, Any], outcomes: list[OutcomeView]) -> list[str]:
+    """Attach each result to the outcome it is about (by resultDescription id); return the others."""
+    by_id = {o.id: o for o in outcomes if o.id}
     out = []
     for item in _list(subject.get("result")):
         if isinstance(item, dict):
-            value = _text(item.get("value")) or _text(item.get("status")) or _text(item.get("achievedLevel"))
-            if value:
+            parts = [_text(item.get("status")), _text(item.get("value")), _text(item.get("achievedLevel"))]
+            value = " · ".join(p for p in parts if p)
+            if not value:
+                continue
+            target = by_id.get(_text(item.get("resultDescription")) or "")
+            if target is not None and target.result is None:
+                target.result = value
+            else:
                 out.append(value)
     return out
 
@@ -357,7 +366,7 @@ def present(credential: Any, verified: bool, checks: list[Any], fmt: str | None 
         evidence=_evidence(doc.get("evidence")),
         recipient=_recipient(subject),
         narrative=_text(subject.get("narrative")),
-        results=_results(subject),
+        results=_results(subject, outcomes),
         issued=format_date(doc.get("awardedDate") or doc.get("validFrom") or doc.get("issuanceDate")),
         awarded=format_date(doc.get("awardedDate")),
         valid_from=format_date(doc.get("validFrom") or doc.get("issuanceDate")),
