@@ -16,6 +16,7 @@ a signed credential would still verify.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -145,11 +146,12 @@ def _check_iris(node: Any, path: str = "$") -> None:
             _check_iris(value, f"{path}.{key}")
 
 
+_ABSOLUTE_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+\-.]*|_):\S*$")
+
+
 def _is_absolute_or_blank(iri: str) -> bool:
-    if iri.startswith("_:"):
-        return True
-    scheme, sep, _ = iri.partition(":")
-    return bool(sep) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+    """Absolute IRI (RFC 3987: ASCII scheme, no whitespace) or blank node id, as pyld's RDF conversion expects."""
+    return bool(_ABSOLUTE_IRI.match(iri))
 
 
 def _check_contexts(document: Any, registry: ContextRegistry) -> None:

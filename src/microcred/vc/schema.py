@@ -33,8 +33,22 @@ def known_schema(url: str) -> bool:
 
 
 def schema_errors(document: Any, schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA) -> list[str]:
-    """Readable schema violations (``path: message``), best first; empty when the document conforms."""
+    """Readable schema violations (``path: message``), best first; empty when the document conforms.
+
+    One deliberate allowance: the generated 1EdTech schema types ``credentialStatus`` as a single object, while
+    VCDM 2.0 (which OB 3.0 builds on) allows several status entries; separate revocation and suspension entries
+    need that. An array is accepted when every entry is a valid ``CredentialStatus`` on its own.
+    """
     validator = _validator(schema_url)
+    if isinstance(document, dict) and isinstance(document.get("credentialStatus"), list):
+        entries = document["credentialStatus"]
+        if not entries:
+            return ["credentialStatus: an empty list of status entries"]
+        messages: list[str] = []
+        for index, entry in enumerate(entries):
+            for message in schema_errors({**document, "credentialStatus": entry}, schema_url):
+                messages.append(message.replace("credentialStatus", f"credentialStatus/{index}", 1))
+        return sorted(set(messages), key=messages.index)
     errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.absolute_path), e.message))
     messages = []
     for error in errors:
