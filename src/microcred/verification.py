@@ -7,6 +7,7 @@ credential the same way. Key resolution order: did:key, this instance's own keys
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.settings import Settings, get_settings
 from microcred.vc import ContextRegistry, KeyFormatError, Verifier, default_resolver
+
+log = logging.getLogger("microcred.verification")
 
 
 def load_pinned_keys(path: Path | None) -> dict[str, str]:
@@ -47,14 +50,23 @@ def instance_verifier(
     *,
     pinned: dict[str, str] | None = None,
     registry: ContextRegistry | None = None,
+    strict: bool = True,
 ) -> Verifier:
+    """The verifier for this instance. ``strict=False`` (the server) logs and ignores an unusable trusted-keys file
+    instead of refusing to verify anything; the CLI is strict and reports it."""
     settings = settings or get_settings()
     instance = None
     if session_factory is not None:
         from microcred.issuers.services import InstanceKeyResolver
 
         instance = InstanceKeyResolver(session_factory, settings.base_url)
-    keys = dict(load_pinned_keys(settings.trusted_keys_file))
+    try:
+        keys = dict(load_pinned_keys(settings.trusted_keys_file))
+    except KeyFormatError as exc:
+        if strict:
+            raise
+        log.warning("ignoring the trusted keys file: %s", exc)
+        keys = {}
     keys.update(pinned or {})
     resolver = default_resolver(instance=instance, pinned=keys, trusted_hosts=settings.trusted_host_list)
     return Verifier(resolver, registry=registry or ContextRegistry.default())

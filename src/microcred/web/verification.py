@@ -1,45 +1,13 @@
-"""Running the one verifier (`microcred.vc.Verifier`) with this instance's key resolution chain.
-
-Order: did:key, this instance's organisations (from the store, with key status), keys pinned in
-settings.trusted_keys_file, then did:web / https keys on the configured trusted hosts.
-"""
+"""The web side of verification: VC-API envelopes and response shape over `microcred.verification`."""
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
-from microcred.issuers.services import InstanceKeyResolver
 from microcred.settings import Settings
-from microcred.vc import KeyResolver, VerificationResult, Verifier, default_resolver
+from microcred.vc import VerificationResult
+from microcred.verification import instance_verifier
 from microcred.web.deps import SessionFactory
-
-log = logging.getLogger("microcred.web")
-
-
-def pinned_keys(settings: Settings) -> dict[str, str]:
-    """The verification-method -> publicKeyMultibase map of settings.trusted_keys_file (empty if unset)."""
-    path = settings.trusted_keys_file
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        log.warning("trusted keys file %s is unusable, ignoring it: %s", path, exc)
-        return {}
-    if not isinstance(data, dict):
-        log.warning("trusted keys file %s must map verification methods to publicKeyMultibase", path)
-        return {}
-    return {str(k): v for k, v in data.items() if isinstance(v, str)}
-
-
-def key_resolver(settings: Settings, session_factory: SessionFactory) -> KeyResolver:
-    return default_resolver(
-        instance=InstanceKeyResolver(session_factory, settings.base_url),
-        pinned=pinned_keys(settings),
-        trusted_hosts=settings.trusted_host_list,
-    )
 
 
 def unwrap_enveloped(source: Any) -> Any:
@@ -56,8 +24,8 @@ def unwrap_enveloped(source: Any) -> Any:
 
 
 def verify(settings: Settings, session_factory: SessionFactory, source: dict[str, Any] | str) -> VerificationResult:
-    verifier = Verifier(key_resolver(settings, session_factory))
-    return verifier.verify(unwrap_enveloped(source))
+    # The same verifier as `microcred verify`; a broken trusted-keys file is logged, not fatal, on the server.
+    return instance_verifier(session_factory, settings, strict=False).verify(unwrap_enveloped(source))
 
 
 def result_json(result: VerificationResult) -> dict[str, Any]:
