@@ -265,19 +265,14 @@ def issuer_profile(org: Organisation, base_url: str) -> IssuerProfile:
         country=org.country,
         region=org.region,
         registration_id=org.registration_id,
+        legal_name=org.legal_name,
     )
 
 
 def profile(org: Organisation, base_url: str) -> dict[str, Any]:
-    """The organisation as an OB 3.0 Profile (ISS-1, ISS-2: name, URL, identifiers, country/region)."""
-    doc = issuer_profile(org, base_url).to_json()
-    address = doc.setdefault("address", {"type": ["Address"]})
-    address["addressCountry"] = org.country
-    if org.legal_name and org.legal_name != org.name:
-        doc.setdefault("otherIdentifier", []).append(
-            {"type": "IdentifierEntry", "identifier": org.legal_name, "identifierType": "name"}
-        )
-    return doc
+    """The organisation as an OB 3.0 Profile (ISS-1, ISS-2: name, URL, identifiers, country/region) — the same
+    document that is embedded as `issuer` in its credentials."""
+    return issuer_profile(org, base_url).to_json()
 
 
 # -- key resolution ------------------------------------------------------------------------------

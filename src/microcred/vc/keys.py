@@ -26,13 +26,17 @@ def _b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+_B58_ALPHABET = frozenset(base58.BITCOIN_ALPHABET.decode())
+
+
 def decode_multibase_base58(value: str) -> bytes:
     if not isinstance(value, str) or not value.startswith("z") or len(value) < 2:
         raise KeyFormatError(f"not a base58btc multibase value (must start with 'z'): {str(value)[:20]!r}")
-    try:
-        return base58.b58decode(value[1:])
-    except ValueError as exc:
-        raise KeyFormatError(f"invalid base58btc in multibase value: {exc}") from None
+    body = value[1:]
+    # The base58 library strips whitespace; a signed value must match exactly, so refuse anything else.
+    if not all(c in _B58_ALPHABET for c in body):
+        raise KeyFormatError("invalid base58btc in multibase value (character outside the alphabet)")
+    return base58.b58decode(body)
 
 
 def encode_multibase_base58(data: bytes) -> str:

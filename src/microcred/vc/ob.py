@@ -28,6 +28,7 @@ class IssuerProfile:
     country: str | None = None
     region: str | None = None
     registration_id: str | None = None
+    legal_name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         profile: dict[str, Any] = {"id": self.id, "type": ["Profile"], "name": self.name}
@@ -42,14 +43,21 @@ class IssuerProfile:
         if self.country or self.region:
             address: dict[str, Any] = {"type": ["Address"]}
             if self.country:
+                address["addressCountry"] = self.country
                 address["addressCountryCode"] = self.country
             if self.region:
                 address["addressRegion"] = self.region
             profile["address"] = address
+        # OB 3.0 has no legal-name or registration-number property: both travel as IdentifierEntry (VER-2).
+        identifiers = []
         if self.registration_id:
-            profile["otherIdentifier"] = [
+            identifiers.append(
                 {"type": "IdentifierEntry", "identifier": self.registration_id, "identifierType": "identifier"}
-            ]
+            )
+        if self.legal_name and self.legal_name != self.name:
+            identifiers.append({"type": "IdentifierEntry", "identifier": self.legal_name, "identifierType": "name"})
+        if identifiers:
+            profile["otherIdentifier"] = identifiers
         return profile
 
 
