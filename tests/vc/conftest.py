@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
-import os
-
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
+
+from support.vectors import EXAMPLES, load
 
 # CI replays a fixed, derandomized set of examples (a red CI must mean a regression, not a new random draw);
 # locally each run explores new examples. `HYPOTHESIS_PROFILE=deep` runs a long search.
-settings.register_profile("ci", derandomize=True)
-settings.register_profile("deep", max_examples=5000)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default"))
-
-from support.vectors import EXAMPLES, load
+_common: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", max_examples=300, **_common)
+settings.register_profile("ci", max_examples=300, derandomize=True, **_common)
+settings.register_profile("deep", max_examples=5000, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(scope="session")
