@@ -374,11 +374,12 @@ def suggest_concepts(
     if not query:
         return []
     summaries = _summaries(session, candidates)
-    alt = dict(
-        session.execute(select(Concept.id, Concept.alt_labels).where(Concept.id.in_([c for c, _ in candidates])))
-        .tuples()
-        .all()
-    )
+    alt: dict[int, list[str]] = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(Concept.id, Concept.alt_labels).where(Concept.id.in_([c for c, _ in candidates]))
+        )
+    }
     ids = [c for c, _ in candidates]
     top = max(score for _, score in candidates) or 1.0
     scored: list[tuple[float, ConceptSummary]] = []
