@@ -93,12 +93,11 @@ def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: byt
 
 
 def test_demo_awards_verify(factory: sessionmaker[Session], master_key: bytes) -> None:
-    from microcred.vc import Verifier
-    from microcred.vc.resolvers import default_resolver
+    from support.instance import verifier_for
 
     with session_scope(factory) as session:
         result = demo.seed_demo(session, base_url=BASE, master_key=master_key)
-    verifier = Verifier(key_resolver=default_resolver(instance=issuers.InstanceKeyResolver(factory, BASE)))
+    verifier = verifier_for(factory, master_key, BASE)
     with factory() as session:
         for award_id in result.award_ids:
             award = awards.get_award(session, award_id)

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.settings import Settings, get_settings
 from microcred.vc import ContextRegistry, KeyFormatError, Verifier, default_resolver
+from microcred.vc.statuslist import BitstringStatusChecker
 
 log = logging.getLogger("microcred.verification")
 
@@ -44,6 +49,91 @@ def open_instance_store(settings: Settings | None = None) -> sessionmaker[Sessio
     return session_factory(make_engine(url))
 
 
+REMOTE_TIMEOUT_SECONDS = 3.0
+REMOTE_MAX_BYTES = 256 * 1024
+REMOTE_CACHE_SECONDS = 300.0
+
+
+class StatusListUnavailable(Exception):
+    """A status list that may not or cannot be fetched (the checker reports "status could not be checked")."""
+
+
+_remote_cache: dict[str, tuple[float, Any]] = {}
+_remote_lock = threading.Lock()
+
+
+def _https_fetch(url: str) -> Any:
+    import httpx
+
+    with (
+        httpx.Client(timeout=httpx.Timeout(REMOTE_TIMEOUT_SECONDS), follow_redirects=False) as client,
+        client.stream("GET", url, headers={"Accept": "application/vc+ld+json, application/ld+json"}) as response,
+    ):
+        if response.status_code != 200:
+            raise StatusListUnavailable(f"{url} answered HTTP {response.status_code}")
+        body = b""
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > REMOTE_MAX_BYTES:
+                raise StatusListUnavailable(f"{url} returned more than {REMOTE_MAX_BYTES} bytes")
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise StatusListUnavailable(f"{url} did not return JSON") from None
+
+
+class StatusListFetcher:
+    """Where status lists come from: this instance's own lists straight from its store (offline, no HTTP);
+    other hosts only when listed in MICROCRED_TRUSTED_HOSTS (HTTPS, short timeout, size limit, small per-process
+    cache); anything else is refused."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session] | None,
+        settings: Settings,
+        *,
+        http_fetch: Any = None,
+        cache_seconds: float = REMOTE_CACHE_SECONDS,
+    ) -> None:
+        self._factory = session_factory
+        self._settings = settings
+        self._http_fetch = http_fetch or _https_fetch
+        self._cache_seconds = cache_seconds
+
+    def __call__(self, url: str) -> Any:
+        from microcred.status.services import parse_list_url
+
+        list_id = parse_list_url(url, self._settings.base_url)
+        if list_id is not None:
+            return self._local(list_id)
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme != "https" or host not in self._settings.trusted_host_list:
+            raise StatusListUnavailable(f"{url[:200]} is not on this instance or on a trusted host")
+        now = time.monotonic()
+        with _remote_lock:
+            cached = _remote_cache.get(url)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        document = self._http_fetch(url)
+        with _remote_lock:
+            _remote_cache[url] = (now + self._cache_seconds, document)
+        return document
+
+    def _local(self, list_id: Any) -> Any:
+        from microcred.db import session_scope
+        from microcred.issuers import keystore
+        from microcred.status.services import signed_list
+
+        if self._factory is None:
+            raise StatusListUnavailable("this instance has no database yet")
+        settings = self._settings
+        with session_scope(self._factory) as session:
+            return signed_list(
+                session, list_id, base_url=settings.base_url, master_key=lambda: keystore.load_master_key(settings)
+            ).document()
+
+
 def instance_verifier(
     session_factory: sessionmaker[Session] | None,
     settings: Settings | None = None,
@@ -69,4 +159,9 @@ def instance_verifier(
         keys = {}
     keys.update(pinned or {})
     resolver = default_resolver(instance=instance, pinned=keys, trusted_hosts=settings.trusted_host_list)
-    return Verifier(resolver, registry=registry or ContextRegistry.default())
+    registry = registry or ContextRegistry.default()
+    # The list credential's own verifier has no status checker: checking a list never recurses into status.
+    status_checker = BitstringStatusChecker(
+        StatusListFetcher(session_factory, settings), Verifier(resolver, registry=registry)
+    )
+    return Verifier(resolver, registry=registry, status_checker=status_checker)

@@ -21,6 +21,7 @@ from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.issuers.models import SigningKey
+from support.instance import verifier_for
 
 BASE = "http://127.0.0.1:8000"
 
@@ -42,11 +43,8 @@ def world(factory: sessionmaker[Session], make_org: Callable[..., Any], make_ach
         return World(org.id, achievement.id, [o.id for o in achievement.outcomes], earner.id)
 
 
-def _verifier(factory: sessionmaker[Session]) -> Any:
-    from microcred.vc import Verifier
-    from microcred.vc.resolvers import default_resolver
-
-    return Verifier(key_resolver=default_resolver(instance=issuers.InstanceKeyResolver(factory, BASE)))
+def _verifier(factory: sessionmaker[Session], master_key: bytes) -> Any:
+    return verifier_for(factory, master_key, BASE)
 
 
 def _count(session: Session, model: type[Any]) -> int:
@@ -95,7 +93,7 @@ def test_issue_award_stores_signed_di_and_jwt(factory: sessionmaker[Session], wo
         assert awards.export_award(award) == award.credential_json
         assert awards.export_award(award, "jwt") == award.credential_jwt
 
-        verifier = _verifier(factory)
+        verifier = _verifier(factory, master_key)
         result = verifier.verify(doc)
         assert result.verified, [(c.check, c.reason) for c in result.checks if not c.passed]
         jwt_result = verifier.verify(award.credential_jwt)
@@ -295,7 +293,7 @@ def test_old_awards_verify_after_rotation_and_compromise_is_reported(
         award_id, key_id = award.id, award.signing_key_id
     with factory() as session:
         doc = awards.credential_document(awards.get_award(session, award_id))
-    assert _verifier(factory).verify(doc).verified  # retired keys stay resolvable
+    assert _verifier(factory, master_key).verify(doc).verified  # retired keys stay resolvable
 
     with session_scope(factory) as session:
         issuers.mark_key_compromised(session, key_id, since=datetime(2000, 1, 1, tzinfo=UTC))

@@ -15,11 +15,16 @@ from microcred.earners import models as _earners_models  # noqa: F401
 from microcred.issuers import models as _issuers_models  # noqa: F401
 
 AWARD_FORMATS = ("di", "jwt")
+AWARD_STATUSES = ("active", "suspended", "revoked")
+REPLACEMENT_KINDS = ("renewal", "reissue")
 
 
 class Award(Base):
     __tablename__ = "awards"
-    __table_args__ = (CheckConstraint("format IN ('di', 'jwt')", name="format"),)
+    __table_args__ = (
+        CheckConstraint("format IN ('di', 'jwt')", name="format"),
+        CheckConstraint("status IN ('active', 'suspended', 'revoked')", name="status"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     achievement_id: Mapped[uuid.UUID] = mapped_column(
@@ -39,6 +44,12 @@ class Award(Base):
     format: Mapped[str] = mapped_column(String(8), nullable=False, default="di")
     credential_json: Mapped[str] = mapped_column(Text, nullable=False)  # Data Integrity signed, as issued
     credential_jwt: Mapped[str | None] = mapped_column(Text)  # VC-JOSE compact JWS of the same credential
+    # active | suspended | revoked (mirrored in the public status lists; reasons only in award_status_events)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active", server_default="active")
+    # history: a renewal or re-issue is a new award; both link to each other
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("awards.id", ondelete="SET NULL"))
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("awards.id", ondelete="SET NULL"))
+    replacement: Mapped[str | None] = mapped_column(String(16))  # renewal | reissue (how this one replaced)
 
     evidence: Mapped[list[EvidenceItem]] = relationship(
         back_populates="award", order_by="EvidenceItem.position", cascade="all, delete-orphan", lazy="selectin"
@@ -67,3 +78,21 @@ class EvidenceItem(Base):
 
     def __repr__(self) -> str:
         return f"EvidenceItem(id={self.id}, name={self.name!r})"
+
+
+class AwardStatusEvent(Base):
+    """Revocation, suspension and reinstatement, with the private reason (never published)."""
+
+    __tablename__ = "award_status_events"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    award_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("awards.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # revoked | suspended | reinstated
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    def __repr__(self) -> str:  # never the reason
+        return f"AwardStatusEvent(award_id={self.award_id}, action={self.action!r})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -12,14 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microcred.awards.models import AWARD_FORMATS, Award, EvidenceItem
+from microcred.audit import services as audit
+from microcred.awards.models import AWARD_FORMATS, Award, AwardStatusEvent, EvidenceItem
 from microcred.catalog import services as catalog
 from microcred.catalog.models import Achievement
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
-from microcred.errors import InvalidInput, NotFound
+from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import services as issuers
-from microcred.validation import as_uuid, one_of, optional_text, optional_url
+from microcred.status import services as status
+from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
 from microcred.vc import ob
 from microcred.vc.errors import SchemaValidationError
 
@@ -190,6 +193,8 @@ def issue_award(
         for label, value in (("issued_at", now), ("valid_from", start), ("valid_until", valid_until)):
             if value is not None and value.tzinfo is None:
                 raise InvalidInput(f"{label} must be timezone-aware")
+        if valid_until is None:
+            valid_until = catalog.validity_end(achievement, start)
         if valid_until is not None and valid_until <= start:
             raise InvalidInput("valid_until must be later than valid_from")
         evidence_rows = _evidence_rows(evidence)
@@ -197,6 +202,7 @@ def issue_award(
 
         new_id = award_id or uuid.uuid4()
         issuer = issuers.issuer_profile(org, base_url)
+        allocated = status.allocate_for_award(session, org.id)  # random indexes, unique per list
         try:
             credential = ob.build_achievement_credential(
                 credential_id=credential_url(new_id, base_url),
@@ -223,6 +229,7 @@ def issue_award(
                     )
                     for r in result_rows
                 ],
+                credential_status=allocated.credential_status(base_url),
             )
         except SchemaValidationError as exc:
             raise InvalidInput(str(exc)) from exc
@@ -241,10 +248,23 @@ def issue_award(
             format=fmt,
             credential_json=json.dumps(signed, ensure_ascii=False, indent=2),
             credential_jwt=token,
+            status="active",
         )
         award.evidence = evidence_rows
         session.add(award)
         session.flush()
+        allocated.attach(session, award.id)
+        audit.record(
+            session,
+            "award.issued",
+            f"award:{award.id}",
+            {
+                "achievement_id": str(achievement.id),
+                "earner_id": str(earner.id),
+                "signing_key_id": str(material.key_id),
+                "valid_until": valid_until.isoformat() if valid_until else None,
+            },
+        )
     return award
 
 
@@ -295,6 +315,178 @@ def export_award(award: Award, fmt: str = "di") -> str:
     return award.credential_json
 
 
+# -- status: revoke (irreversible), suspend, reinstate ---------------------------------------------------
+def _reason(reason: str | None, *, required: bool) -> str | None:
+    if required:
+        return required_text(reason, "reason", max_length=2000)
+    return optional_text(reason, "reason", max_length=2000)
+
+
+def _status_event(session: Session, award: Award, action: str, reason: str | None) -> None:
+    """The private record (with the reason) and the audit entry (with a digest of the reason, never the text)."""
+    session.add(
+        AwardStatusEvent(
+            id=uuid.uuid4(), award_id=award.id, action=action, reason=reason, actor=audit.current_actor(), at=utcnow()
+        )
+    )
+    details: dict[str, Any] = {}
+    if reason:
+        details["reason_sha256"] = hashlib.sha256(reason.encode("utf-8")).hexdigest()
+    audit.record(session, f"award.{action}", f"award:{award.id}", details)
+    session.flush()
+
+
+def revoke_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -> Award:
+    """Revoke for good: the revocation bit is set in the public list; the reason stays private."""
+    award = get_award(session, award_id)
+    text = _reason(reason, required=True)
+    if award.status == "revoked":
+        raise Conflict(f"award {award.id} is already revoked")
+    status.set_bit(session, award.id, "revocation", True)
+    award.status = "revoked"
+    _status_event(session, award, "revoked", text)
+    return award
+
+
+def suspend_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -> Award:
+    award = get_award(session, award_id)
+    text = _reason(reason, required=True)
+    if award.status == "revoked":
+        raise Conflict(f"award {award.id} is revoked; revocation is permanent, so it cannot be suspended")
+    if award.status == "suspended":
+        raise Conflict(f"award {award.id} is already suspended")
+    status.set_bit(session, award.id, "suspension", True)
+    award.status = "suspended"
+    _status_event(session, award, "suspended", text)
+    return award
+
+
+def reinstate_award(session: Session, award_id: uuid.UUID | str, *, reason: str | None = None) -> Award:
+    award = get_award(session, award_id)
+    text = _reason(reason, required=False)
+    if award.status == "revoked":
+        raise Conflict(f"award {award.id} is revoked; revocation is permanent, so it cannot be reinstated")
+    if award.status != "suspended":
+        raise Conflict(f"award {award.id} is not suspended; there is nothing to reinstate")
+    status.set_bit(session, award.id, "suspension", False)
+    award.status = "active"
+    _status_event(session, award, "reinstated", text)
+    return award
+
+
+def status_history(session: Session, award_id: uuid.UUID | str) -> list[AwardStatusEvent]:
+    """The private status history (with reasons), oldest first."""
+    award = get_award(session, award_id)
+    return list(
+        session.scalars(
+            select(AwardStatusEvent).where(AwardStatusEvent.award_id == award.id).order_by(AwardStatusEvent.at)
+        )
+    )
+
+
+# -- renewal and re-issue: a new award linked both ways to the old one ------------------------------------
+def _evidence_inputs(award: Award) -> list[EvidenceInput]:
+    return [
+        EvidenceInput(
+            name=e.name, description=e.description, narrative=e.narrative, url=e.url, genre=e.genre, audience=e.audience
+        )
+        for e in award.evidence
+    ]
+
+
+def _result_inputs(award: Award) -> list[ResultInput]:
+    return [ResultInput(outcome_id=r["outcome_id"], status=r["status"], value=r.get("value")) for r in award.results]
+
+
+def _replace(
+    session: Session,
+    old: Award,
+    kind: str,
+    *,
+    base_url: str,
+    master_key: bytes | None,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+) -> Award:
+    if old.replaced_by_id is not None:
+        raise Conflict(f"award {old.id} was already replaced by award {old.replaced_by_id}")
+    if old.status == "revoked":
+        verb = "renewed" if kind == "renewal" else "reissued"
+        raise Conflict(f"award {old.id} is revoked; a revoked award cannot be {verb}")
+    new = issue_award(
+        session,
+        achievement_id=old.achievement_id,
+        earner_id=old.earner_id,
+        evidence=_evidence_inputs(old),
+        results=_result_inputs(old),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        base_url=base_url,
+        format=old.format,
+        master_key=master_key,
+    )
+    new.replaces_id, new.replacement = old.id, kind
+    old.replaced_by_id = new.id
+    session.flush()
+    if old.status == "suspended":  # a suspension carries over to the replacement
+        status.set_bit(session, new.id, "suspension", True)
+        new.status = "suspended"
+    audit.record(
+        session,
+        {"renewal": "award.renewed", "reissue": "award.reissued"}[kind],
+        f"award:{old.id}",
+        {"new_award_id": str(new.id), "signing_key_id": str(new.signing_key_id)},
+    )
+    session.flush()
+    return new
+
+
+def renew_award(
+    session: Session, award_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
+) -> Award:
+    """A new credential from now, valid for the achievement's validity period (or as long as the old one was).
+
+    The old award is left as it was issued (it stays verifiable, until it expires); both are linked."""
+    old = get_award(session, award_id)
+    achievement = catalog.get_achievement(session, old.achievement_id)
+    start = utcnow().replace(microsecond=0)
+    until = catalog.validity_end(achievement, start)
+    if until is None and old.valid_until is not None:
+        until = start + (old.valid_until - old.valid_from)
+    with session.begin_nested():
+        return _replace(
+            session, old, "renewal", base_url=base_url, master_key=master_key, valid_from=start, valid_until=until
+        )
+
+
+def reissue_award(
+    session: Session, award_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
+) -> Award:
+    """The same award, signed again with the organisation's current key (same validity); both are linked."""
+    old = get_award(session, award_id)
+    with session.begin_nested():
+        return _replace(
+            session,
+            old,
+            "reissue",
+            base_url=base_url,
+            master_key=master_key,
+            valid_from=old.valid_from,
+            valid_until=old.valid_until,
+        )
+
+
+def awards_signed_with(session: Session, key_id: uuid.UUID) -> list[uuid.UUID]:
+    """Awards signed with that key that have not been replaced yet and are not revoked (re-issue candidates)."""
+    return list(
+        session.scalars(
+            select(Award.id)
+            .where(Award.signing_key_id == key_id, Award.replaced_by_id.is_(None), Award.status != "revoked")
+            .order_by(Award.issued_at, Award.id)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class AwardSummary:
     id: uuid.UUID
@@ -307,6 +499,9 @@ class AwardSummary:
     valid_from: datetime
     valid_until: datetime | None
     format: str
+    status: str = "active"
+    replaces_id: uuid.UUID | None = None
+    replaced_by_id: uuid.UUID | None = None
 
     def to_json(self, base_url: str | None = None) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -320,6 +515,9 @@ class AwardSummary:
             "valid_from": self.valid_from.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "format": self.format,
+            "status": self.status,
+            "replaces": str(self.replaces_id) if self.replaces_id else None,
+            "replaced_by": str(self.replaced_by_id) if self.replaced_by_id else None,
         }
         if base_url:
             doc["url"] = credential_url(self.id, base_url)
@@ -341,6 +539,9 @@ def summarise(session: Session, award: Award) -> AwardSummary:
         valid_from=award.valid_from,
         valid_until=award.valid_until,
         format=award.format,
+        status=award.status,
+        replaces_id=award.replaces_id,
+        replaced_by_id=award.replaced_by_id,
     )
 
 

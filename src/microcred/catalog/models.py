@@ -38,6 +38,9 @@ class Achievement(Base):
     credits: Mapped[float | None] = mapped_column(Float)
     level: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    # how long an award stays valid (validUntil = validFrom + months + days); none = no expiry
+    validity_months: Mapped[int | None] = mapped_column(Integer)
+    validity_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at_column()
 
     outcomes: Mapped[list[LearningOutcome]] = relationship(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.audit import services as audit
 from microcred.catalog.models import OUTCOME_KINDS, Achievement, Alignment, LearningOutcome
 from microcred.db.base import utcnow
 from microcred.errors import InvalidInput, NotFound
@@ -90,6 +93,29 @@ def _number(value: float | int | None, field_name: str, *, required: bool) -> fl
     return number
 
 
+def _period(value: int | None, field_name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 1200:
+        raise InvalidInput(f"{field_name} must be a whole number between 0 and 1200")
+    return value or None
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus calendar months (the day is clamped to the target month's length)."""
+    total = moment.month - 1 + months
+    year, month = moment.year + total // 12, total % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def validity_end(achievement: Achievement, start: datetime) -> datetime | None:
+    """When an award of this achievement starting at ``start`` expires (None: the achievement never expires)."""
+    if not achievement.validity_months and not achievement.validity_days:
+        return None
+    return add_months(start, achievement.validity_months or 0) + timedelta(days=achievement.validity_days or 0)
+
+
 def _build_outcome(value: OutcomeInput | Mapping[str, Any], position: int) -> LearningOutcome:
     data = _outcome_input(value)
     outcome = LearningOutcome(
@@ -147,6 +173,8 @@ def create_achievement(
     level: str | None = None,
     publish: bool = False,
     id: uuid.UUID | None = None,
+    validity_months: int | None = None,
+    validity_days: int | None = None,
 ) -> Achievement:
     """A new achievement (draft unless `publish`); needs at least one outcome, each of a known kind."""
     issuer = issuers.get_organisation(session, issuer_id)
@@ -166,6 +194,8 @@ def create_achievement(
         credits=_number(credits, "credits", required=False),
         level=optional_text(level, "level"),
         status="draft",
+        validity_months=_period(validity_months, "validity_months"),
+        validity_days=_period(validity_days, "validity_days"),
         created_at=utcnow(),
     )
     achievement.outcomes = [_build_outcome(o, i) for i, o in enumerate(outcomes)]
@@ -174,6 +204,14 @@ def create_achievement(
         achievement.status = "published"
     session.add(achievement)
     session.flush()
+    audit.record(
+        session,
+        "achievement.created",
+        f"achievement:{achievement.id}",
+        {"issuer_id": str(issuer.id), "name": achievement.name, "status": achievement.status},
+    )
+    if publish:
+        audit.record(session, "achievement.published", f"achievement:{achievement.id}", {"name": achievement.name})
     return achievement
 
 
@@ -186,6 +224,9 @@ def add_outcome(
     built = _build_outcome(outcome, len(achievement.outcomes))
     achievement.outcomes.append(built)
     session.flush()
+    audit.record(
+        session, "achievement.changed", f"achievement:{achievement.id}", {"outcome_added": str(built.id)}
+    )
     return built
 
 
@@ -195,6 +236,7 @@ def publish_achievement(session: Session, achievement_id: uuid.UUID | str) -> Ac
     _check_publishable(achievement)
     achievement.status = "published"
     session.flush()
+    audit.record(session, "achievement.published", f"achievement:{achievement.id}", {"name": achievement.name})
     return achievement
 
 

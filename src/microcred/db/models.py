@@ -9,6 +9,8 @@ MODEL_MODULES = (
     "microcred.catalog.models",
     "microcred.earners.models",
     "microcred.awards.models",
+    "microcred.status.models",
+    "microcred.audit.models",
 )
 
 

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred.audit import services as audit
 from microcred.db.base import utcnow
-from microcred.errors import InvalidInput, KeyStoreError, NotFound
+from microcred.errors import Conflict, InvalidInput, KeyStoreError, NotFound
 from microcred.issuers import keystore
 from microcred.issuers.models import ORGANISATION_KINDS, Organisation, SigningKey
 from microcred.settings import get_settings
@@ -64,6 +65,7 @@ def create_organisation(
     )
     session.add(org)
     session.flush()
+    audit.record(session, "organisation.created", f"organisation:{org.id}", {"kind": org.kind, "name": org.name})
     return org
 
 
@@ -131,6 +133,12 @@ def _new_key(session: Session, org: Organisation, master_key: bytes) -> SigningK
     )
     session.add(record)
     session.flush()
+    audit.record(
+        session,
+        "key.created",
+        f"organisation:{org.id}",
+        {"key_id": str(key_id), "public_key_multibase": pair.public_multibase},
+    )
     return record
 
 
@@ -146,11 +154,17 @@ def ensure_signing_key(session: Session, org: OrgRef, *, master_key: bytes | Non
 def rotate_signing_key(session: Session, org: OrgRef, *, master_key: bytes | None = None) -> SigningKey:
     """Retire the active key (it stays in the DID document so old credentials verify) and make a new one."""
     organisation = _org(session, org)
+    retired = []
     for record in list_signing_keys(session, organisation):
         if record.status == "active":
             record.status = "retired"
+            retired.append(str(record.id))
     session.flush()
-    return _new_key(session, organisation, master_key or keystore.load_master_key())
+    new = _new_key(session, organisation, master_key or keystore.load_master_key())
+    audit.record(
+        session, "key.rotated", f"organisation:{organisation.id}", {"retired": retired, "new_key_id": str(new.id)}
+    )
+    return new
 
 
 def mark_key_compromised(session: Session, key_id: uuid.UUID | str, *, since: datetime) -> SigningKey:
@@ -163,7 +177,70 @@ def mark_key_compromised(session: Session, key_id: uuid.UUID | str, *, since: da
     record.status = "compromised"
     record.compromised_since = since
     session.flush()
+    audit.record(
+        session,
+        "key.compromised",
+        f"organisation:{record.organisation_id}",
+        {"key_id": str(record.id), "public_key_multibase": record.public_key_multibase, "since": since.isoformat()},
+    )
     return record
+
+
+def find_signing_key(session: Session, org: OrgRef, key_ref: str) -> SigningKey:
+    """One of the organisation's keys, by row id or by publicKeyMultibase (the verification method's fragment)."""
+    organisation = _org(session, org)
+    ref = key_ref.strip().rpartition("#")[2]
+    for record in list_signing_keys(session, organisation):
+        if ref in (str(record.id), record.public_key_multibase):
+            return record
+    raise NotFound(f"organisation {organisation.id} has no signing key {key_ref[:80]!r}")
+
+
+def find_any_signing_key(session: Session, key_ref: str) -> SigningKey:
+    """A key of any organisation, by row id or publicKeyMultibase."""
+    ref = key_ref.strip().rpartition("#")[2]
+    try:
+        record = session.get(SigningKey, uuid.UUID(ref))
+    except ValueError:
+        record = session.scalars(select(SigningKey).where(SigningKey.public_key_multibase == ref)).first()
+    if record is None:
+        raise NotFound(f"no signing key {key_ref[:80]!r}")
+    return record
+
+
+def compromise_key(session: Session, org: OrgRef, key_ref: str, *, since: datetime) -> SigningKey:
+    """Mark one of the organisation's keys compromised; if it was the active key, a new active key is made."""
+    record = find_signing_key(session, org, key_ref)
+    if record.status == "compromised":
+        raise Conflict(f"signing key {record.id} is already marked compromised")
+    was_active = record.status == "active"
+    mark_key_compromised(session, record.id, since=since)
+    if was_active:
+        ensure_signing_key(session, record.organisation_id)
+    return record
+
+
+def public_keys_export(session: Session, org: OrgRef, base_url: str) -> dict[str, Any]:
+    """Every public key of the organisation with its status (no private material), and its DID document."""
+    organisation = _org(session, org)
+    return {
+        "organisation": str(organisation.id),
+        "name": organisation.name,
+        "did": did_for(organisation, base_url),
+        "keys": [
+            {
+                "id": str(record.id),
+                "verificationMethod": verification_method_id(organisation, base_url, record.public_key_multibase),
+                "type": "Multikey",
+                "publicKeyMultibase": record.public_key_multibase,
+                "status": record.status,
+                "created": record.created_at.isoformat(),
+                "compromisedSince": record.compromised_since.isoformat() if record.compromised_since else None,
+            }
+            for record in list_signing_keys(session, organisation)
+        ],
+        "didDocument": did_document(session, organisation, base_url),
+    }
 
 
 @dataclass(frozen=True, repr=False)

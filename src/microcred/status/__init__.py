@@ -1,0 +1,1 @@
+"""W3C Bitstring Status Lists: index allocation, revocation/suspension bits, signed list credentials."""

@@ -1,0 +1,270 @@
+"""Allocate status-list indexes (random, never reused, safe across processes), flip bits, serve signed lists.
+
+Allocation: a random index is inserted under the unique constraint (list, index) inside a savepoint; a
+collision (same index taken by this or another transaction, even one not yet committed on PostgreSQL, which
+makes the second inserter wait and then fail) rolls back the savepoint and retries with another index. When
+random picks keep colliding the free indexes are read and one of them is drawn; a list with none left is marked
+full and the next list of that organisation and purpose is started (again under a unique constraint).
+
+List credentials are signed lazily, when served, and only when a bit changed (``version``) or the
+organisation's active key changed since the last signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from microcred.db.base import utcnow
+from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.issuers import services as issuers
+from microcred.status.models import STATUS_PURPOSES, StatusEntry, StatusList
+from microcred.validation import as_uuid
+from microcred.vc import sign_data_integrity
+from microcred.vc.statuslist import MIN_ENTRIES, Bitstring, status_entry, status_list_credential
+
+LIST_SIZE = MIN_ENTRIES  # 131,072 entries (16 KiB): the spec's minimum, for herd privacy
+RANDOM_TRIES = 16
+LIST_TTL_SECONDS = 300  # how long verifiers may cache a list (Cache-Control max-age and the list's ttl)
+
+
+def list_url(list_id: uuid.UUID | str, base_url: str) -> str:
+    """The stable URL of a status list credential: `<base_url>/status/<list_id>`."""
+    return f"{base_url.rstrip('/')}/status/{list_id}"
+
+
+def _purpose(purpose: str) -> str:
+    if purpose not in STATUS_PURPOSES:
+        raise InvalidInput(f"status purpose must be one of {', '.join(STATUS_PURPOSES)} (got {purpose!r})")
+    return purpose
+
+
+def _open_list(session: Session, org_id: uuid.UUID, purpose: str) -> StatusList:
+    """The organisation's list with room for this purpose, started (sequence + 1) when none has room."""
+    for _ in range(20):
+        current = session.scalars(
+            select(StatusList)
+            .where(StatusList.organisation_id == org_id, StatusList.purpose == purpose, StatusList.full.is_(False))
+            .order_by(StatusList.sequence)
+            .limit(1)
+        ).first()
+        if current is not None:
+            return current
+        last = session.scalar(
+            select(func.max(StatusList.sequence)).where(
+                StatusList.organisation_id == org_id, StatusList.purpose == purpose
+            )
+        )
+        created = StatusList(
+            id=uuid.uuid4(),
+            organisation_id=org_id,
+            purpose=purpose,
+            sequence=(last or 0) + 1,
+            size=LIST_SIZE,
+            full=False,
+            version=0,
+            created_at=utcnow(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(created)
+                session.flush()
+            return created
+        except IntegrityError:
+            continue  # another transaction started that list first: use it
+    raise Conflict(f"could not open a {purpose} status list (too much contention); try again")
+
+
+def _try_insert(session: Session, lst: StatusList, index: int) -> StatusEntry | None:
+    entry = StatusEntry(id=uuid.uuid4(), status_list_id=lst.id, list_index=index, purpose=lst.purpose, is_set=False)
+    try:
+        with session.begin_nested():
+            session.add(entry)
+            session.flush()
+    except IntegrityError:
+        return None
+    return entry
+
+
+def _draw_free(session: Session, lst: StatusList) -> int | None:
+    used = set(session.scalars(select(StatusEntry.list_index).where(StatusEntry.status_list_id == lst.id)))
+    free = lst.size - len(used)
+    if free <= 0:
+        return None
+    target = secrets.randbelow(free)
+    for index in range(lst.size):
+        if index in used:
+            continue
+        if target == 0:
+            return index
+        target -= 1
+    return None  # pragma: no cover
+
+
+def allocate(session: Session, org_id: uuid.UUID, purpose: str) -> StatusEntry:
+    """A fresh random entry in the organisation's current list for ``purpose`` (not yet tied to an award)."""
+    _purpose(purpose)
+    for _ in range(50):
+        lst = _open_list(session, org_id, purpose)
+        for _ in range(RANDOM_TRIES):
+            entry = _try_insert(session, lst, secrets.randbelow(lst.size))
+            if entry is not None:
+                return entry
+        index = _draw_free(session, lst)
+        if index is None:
+            session.execute(update(StatusList).where(StatusList.id == lst.id).values(full=True))
+            session.expire(lst)
+            continue
+        entry = _try_insert(session, lst, index)
+        if entry is not None:
+            return entry
+    raise Conflict(f"could not allocate a {purpose} status index (too much contention); try again")
+
+
+@dataclass(frozen=True)
+class AllocatedStatus:
+    entries: tuple[StatusEntry, ...]
+
+    def credential_status(self, base_url: str) -> list[dict[str, Any]]:
+        """The ``credentialStatus`` array: one BitstringStatusListEntry per purpose."""
+        return [
+            status_entry(list_url(e.status_list_id, base_url), e.list_index, e.purpose) for e in self.entries
+        ]
+
+    def attach(self, session: Session, award_id: uuid.UUID) -> None:
+        for entry in self.entries:
+            entry.award_id = award_id
+        session.flush()
+
+
+def allocate_for_award(session: Session, org_id: uuid.UUID) -> AllocatedStatus:
+    """A revocation and a suspension entry, in that order."""
+    return AllocatedStatus(tuple(allocate(session, org_id, purpose) for purpose in STATUS_PURPOSES))
+
+
+def entries_for_award(session: Session, award_id: uuid.UUID) -> list[StatusEntry]:
+    return list(
+        session.scalars(select(StatusEntry).where(StatusEntry.award_id == award_id).order_by(StatusEntry.purpose))
+    )
+
+
+def set_bit(session: Session, award_id: uuid.UUID, purpose: str, value: bool) -> bool:
+    """Set (or clear) the award's bit in its ``purpose`` list; True when it changed (the list then needs re-signing)."""
+    _purpose(purpose)
+    entry = session.scalars(
+        select(StatusEntry).where(StatusEntry.award_id == award_id, StatusEntry.purpose == purpose)
+    ).first()
+    if entry is None:
+        raise Conflict(
+            f"award {award_id} carries no {purpose} status entry (issued before status lists existed); "
+            "re-issue it first"
+        )
+    if entry.is_set == value:
+        return False
+    entry.is_set = value
+    session.execute(
+        update(StatusList).where(StatusList.id == entry.status_list_id).values(version=StatusList.version + 1)
+    )
+    session.flush()
+    return True
+
+
+def get_list(session: Session, list_id: uuid.UUID | str) -> StatusList:
+    lst = session.get(StatusList, as_uuid(list_id, "status list"))
+    if lst is None:
+        raise NotFound(f"no status list with id {list_id}")
+    return lst
+
+
+def list_lists(session: Session, org_id: uuid.UUID | None = None) -> list[StatusList]:
+    stmt = select(StatusList).order_by(StatusList.organisation_id, StatusList.purpose, StatusList.sequence)
+    if org_id is not None:
+        stmt = stmt.where(StatusList.organisation_id == org_id)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class SignedList:
+    text: str
+    etag: str
+    resigned: bool
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = json.loads(self.text)
+        return doc
+
+
+def _is_fresh(session: Session, lst: StatusList, url: str) -> bool:
+    if lst.credential_json is None or lst.etag is None or lst.signed_version != lst.version:
+        return False
+    active = issuers.active_signing_key(session, lst.organisation_id)
+    if active is None or active.id != lst.signing_key_id:
+        return False
+    try:
+        return bool(json.loads(lst.credential_json).get("id") == url)
+    except ValueError:  # pragma: no cover - we wrote it
+        return False
+
+
+def signed_list(
+    session: Session,
+    list_id: uuid.UUID | str,
+    *,
+    base_url: str,
+    master_key: bytes | Callable[[], bytes] | None = None,
+) -> SignedList:
+    """The signed BitstringStatusListCredential, re-signed (and stored) only when out of date. The caller commits.
+
+    ``master_key`` may be a callable: it is then only called when the list must be signed again."""
+    lst = get_list(session, list_id)
+    session.refresh(lst)
+    url = list_url(lst.id, base_url)
+    if _is_fresh(session, lst, url):
+        assert lst.credential_json is not None and lst.etag is not None
+        return SignedList(lst.credential_json, lst.etag, False)
+    version = lst.version  # read before the bits: a change made meanwhile leaves the list stale, never wrong
+    bits = Bitstring(lst.size)
+    for index in session.scalars(
+        select(StatusEntry.list_index).where(StatusEntry.status_list_id == lst.id, StatusEntry.is_set.is_(True))
+    ):
+        bits.set(index)
+    org = issuers.get_organisation(session, lst.organisation_id)
+    master = master_key() if callable(master_key) else master_key
+    material = issuers.signing_material(session, org, base_url=base_url, master_key=master)
+    now = utcnow().replace(microsecond=0)
+    unsigned = status_list_credential(
+        list_url=url,
+        issuer=issuers.did_for(org, base_url),
+        purpose=lst.purpose,
+        bits=bits,
+        valid_from=now,
+        ttl_ms=LIST_TTL_SECONDS * 1000,
+    )
+    signed = sign_data_integrity(unsigned, material.key, material.verification_method, created=now)
+    text = json.dumps(signed, ensure_ascii=False, indent=2)
+    etag = '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+    lst.credential_json, lst.etag, lst.signed_version = text, etag, version
+    lst.signing_key_id, lst.signed_at = material.key_id, now
+    session.flush()
+    return SignedList(text, etag, True)
+
+
+def parse_list_url(url: str, base_url: str) -> uuid.UUID | None:
+    """The list id when ``url`` is one of this instance's status list URLs, else None."""
+    prefix = base_url.rstrip("/") + "/status/"
+    if not url.startswith(prefix):
+        return None
+    rest = url[len(prefix) :]
+    try:
+        return uuid.UUID(rest)
+    except ValueError:
+        return None
