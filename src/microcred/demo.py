@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -96,6 +97,41 @@ def alignment(concept: EscoConcept) -> dict[str, Any]:
 
 COLLEGE_ID = demo_id("org:northern-lakes-college")
 EMPLOYER_ID = demo_id("org:great-lakes-hospitality-group")
+INSTITUTE_ID = demo_id("org:lakeshore-institute")  # rotated its key: older credentials still verify
+
+INSTITUTE = {
+    "kind": "institution",
+    "name": "Lakeshore Institute of Technology",
+    "legal_name": "Lakeshore Institute of Technology",
+    "url": "https://www.lakeshore-institute.example",
+    "email": "registrar@lakeshore-institute.example",
+    "country": "CA",
+    "region": "ON",
+    "registration_id": "ON-INST-0918",
+    "description": "A (fictional) institute that rotated its signing key; credentials signed before still verify.",
+}
+PRIVACY: dict[str, Any] = {
+    "key": "privacy-basics",
+    "name": "Customer Data Privacy Basics",
+    "description": "Handle customer data safely and confidentially. Valid for 24 months, then renewed.",
+    "criteria_narrative": "Pass a scenario-based quiz on handling customer data.",
+    "workload_hours": 8,
+    "credits": 0.25,
+    "level": "Introductory",
+    "validity_months": 24,
+    "outcomes": [
+        ("Explain the main threats to customer data.", "knowledge", CYBER_SECURITY),
+        ("Respect confidentiality obligations when handling customer data.", "attitude", RESPECT_CONFIDENTIALITY),
+    ],
+}
+# (name, earner, achievement, what happens to it)
+LIFECYCLE_AWARDS: list[tuple[str, str, str]] = [
+    ("revoked", "liam", "food-safety"),
+    ("suspended", "liam", "spreadsheet-analysis"),
+    ("expired", "amara", "cyber-awareness"),
+]
+EXPIRED_FROM = datetime(2024, 1, 15, tzinfo=UTC)
+EXPIRED_UNTIL = datetime(2025, 1, 15, tzinfo=UTC)
 
 COLLEGE = {
     "kind": "institution",
@@ -229,10 +265,19 @@ class DemoResult:
     featured_award_id: uuid.UUID
     created: dict[str, int] = field(default_factory=dict)
     award_ids: list[uuid.UUID] = field(default_factory=list)
+    # revoked, suspended, expired, rotated-old (signed before the key rotation), rotated-new
+    lifecycle: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 def seed_demo(session: Session, *, base_url: str, master_key: bytes | None = None) -> DemoResult:
     """Create the demo records that are missing (none, the second time round)."""
+    from microcred.audit.services import acting_as
+
+    with acting_as("demo"):
+        return _seed_demo(session, base_url=base_url, master_key=master_key)
+
+
+def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None) -> DemoResult:
     created = {"organisations": 0, "achievements": 0, "earners": 0, "awards": 0}
 
     for org_id, values in ((COLLEGE_ID, COLLEGE), (EMPLOYER_ID, EMPLOYER)):
@@ -285,4 +330,79 @@ def seed_demo(session: Session, *, base_url: str, master_key: bytes | None = Non
                 master_key=master_key,
             )
             created["awards"] += 1
-    return DemoResult(featured_award_id=award_ids[0], created=created, award_ids=award_ids)
+    lifecycle = _seed_lifecycle(session, base_url=base_url, master_key=master_key, created=created)
+    return DemoResult(featured_award_id=award_ids[0], created=created, award_ids=award_ids, lifecycle=lifecycle)
+
+
+def _earner_id(session: Session, key: str) -> uuid.UUID:
+    earner = earners.find_earner_by_email(session, next(p["email"] for p in EARNERS if p["key"] == key))
+    assert earner is not None
+    return earner.id
+
+
+def _seed_lifecycle(
+    session: Session, *, base_url: str, master_key: bytes | None, created: dict[str, int]
+) -> dict[str, uuid.UUID]:
+    """A revoked, a suspended and an expired award, and an organisation whose key was rotated after it issued."""
+    out: dict[str, uuid.UUID] = {}
+    for name, earner_key, achievement_key in LIFECYCLE_AWARDS:
+        award_id = demo_id(f"award:{name}:{earner_key}:{achievement_key}")
+        out[name] = award_id
+        if awards.find_award(session, award_id) is not None:
+            continue
+        expired = name == "expired"
+        awards.issue_award(
+            session,
+            award_id=award_id,
+            achievement_id=demo_id(f"achievement:{achievement_key}"),
+            earner_id=_earner_id(session, earner_key),
+            valid_from=EXPIRED_FROM if expired else None,
+            valid_until=EXPIRED_UNTIL if expired else None,
+            base_url=base_url,
+            master_key=master_key,
+        )
+        created["awards"] += 1
+        if name == "revoked":
+            awards.revoke_award(session, award_id, reason="Demo: assessment found to be compromised.")
+        elif name == "suspended":
+            awards.suspend_award(session, award_id, reason="Demo: under review after a complaint.")
+
+    if issuers.find_organisation(session, INSTITUTE_ID) is None:
+        issuers.create_organisation(session, id=INSTITUTE_ID, **INSTITUTE)
+        created["organisations"] += 1
+    achievement_id = demo_id(f"achievement:{PRIVACY['key']}")
+    if catalog.find_achievement(session, achievement_id) is None:
+        catalog.create_achievement(
+            session,
+            id=achievement_id,
+            issuer_id=INSTITUTE_ID,
+            name=PRIVACY["name"],
+            description=PRIVACY["description"],
+            criteria_narrative=PRIVACY["criteria_narrative"],
+            workload_hours=PRIVACY["workload_hours"],
+            credits=PRIVACY["credits"],
+            level=PRIVACY["level"],
+            validity_months=PRIVACY["validity_months"],
+            outcomes=[
+                {"statement": statement, "kind": kind, "alignments": [alignment(concept)]}
+                for statement, kind, concept in PRIVACY["outcomes"]
+            ],
+            publish=True,
+        )
+        created["achievements"] += 1
+    for name, earner_key in (("rotated-old", "amara"), ("rotated-new", "liam")):
+        award_id = demo_id(f"award:{name}:{earner_key}:{PRIVACY['key']}")
+        out[name] = award_id
+        if awards.find_award(session, award_id) is None:
+            awards.issue_award(
+                session,
+                award_id=award_id,
+                achievement_id=achievement_id,
+                earner_id=_earner_id(session, earner_key),
+                base_url=base_url,
+                master_key=master_key,
+            )
+            created["awards"] += 1
+        if name == "rotated-old" and len(issuers.list_signing_keys(session, INSTITUTE_ID)) < 2:
+            issuers.rotate_signing_key(session, INSTITUTE_ID, master_key=master_key)
+    return out

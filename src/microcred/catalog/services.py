@@ -93,11 +93,11 @@ def _number(value: float | int | None, field_name: str, *, required: bool) -> fl
     return number
 
 
-def _period(value: int | None, field_name: str) -> int | None:
+def _period(value: int | None, field_name: str, maximum: int) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 1200:
-        raise InvalidInput(f"{field_name} must be a whole number between 0 and 1200")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > maximum:
+        raise InvalidInput(f"{field_name} must be a whole number between 0 and {maximum}")
     return value or None
 
 
@@ -194,8 +194,8 @@ def create_achievement(
         credits=_number(credits, "credits", required=False),
         level=optional_text(level, "level"),
         status="draft",
-        validity_months=_period(validity_months, "validity_months"),
-        validity_days=_period(validity_days, "validity_days"),
+        validity_months=_period(validity_months, "validity_months", 1200),
+        validity_days=_period(validity_days, "validity_days", 36500),
         created_at=utcnow(),
     )
     achievement.outcomes = [_build_outcome(o, i) for i, o in enumerate(outcomes)]

@@ -21,7 +21,12 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
     import importlib
 
-    for module in ("microcred.cli.domain_commands", "microcred.cli.vc_commands", "microcred.cli.taxonomy_commands"):
+    for module in (
+        "microcred.cli.domain_commands",
+        "microcred.cli.vc_commands",
+        "microcred.cli.taxonomy_commands",
+        "microcred.cli.lifecycle_commands",
+    ):
         importlib.import_module(module)
 
 

@@ -145,6 +145,8 @@ def demo() -> None:
     made = ", ".join(f"{n} {what}" for what, n in result.created.items() if n) or "nothing new (already seeded)"
     typer.echo(f"demo data: {made}")
     typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
+    for name, award_id in result.lifecycle.items():
+        typer.echo(f"  {name:<12} {credential_url(award_id, settings.base_url)}")
 
 
 @app.command("serve")

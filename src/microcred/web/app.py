@@ -55,4 +55,25 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.include_router(credentials.router)
     app.include_router(identity.router)
     app.include_router(api.router)
+
+    from microcred.status import routes as status_routes
+
+    app.include_router(status_routes.router)
+    app.include_router(status_routes.api_router)
+    _attribute_audit_events(app)
     return app
+
+
+def _attribute_audit_events(app: FastAPI) -> None:
+    """Audit entries recorded while serving a request name the web as their actor ("api" for the bearer API)."""
+    from collections.abc import Awaitable, Callable
+
+    from fastapi import Request, Response
+
+    from microcred.audit.services import acting_as
+
+    @app.middleware("http")
+    async def audit_actor(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        with acting_as("api" if path.startswith("/api/") or path == "/credentials/issue" else "web"):
+            return await call_next(request)

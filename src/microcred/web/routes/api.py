@@ -67,6 +67,8 @@ def achievement_json(achievement: Any, settings: Settings) -> dict[str, Any]:
         "workload_hours": achievement.workload_hours,
         "credits": achievement.credits,
         "level": achievement.level,
+        "validity_months": achievement.validity_months,
+        "validity_days": achievement.validity_days,
         "outcomes": [
             {
                 "id": str(o.id),
@@ -163,6 +165,8 @@ class AchievementIn(_In):
     credits: float | None = Field(None, ge=0)
     level: str | None = None
     publish: bool = False
+    validity_months: int | None = Field(None, ge=0, le=1200, description="awards expire after this many months")
+    validity_days: int | None = Field(None, ge=0, le=36500, description="... plus this many days")
 
 
 @router.post("/achievements", status_code=201, summary="Create an achievement with its outcomes and alignments")
