@@ -67,17 +67,17 @@ def _counts(session: Session) -> dict[str, int]:
 def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: bytes) -> None:
     with session_scope(factory) as session:
         first = demo.seed_demo(session, base_url=BASE, master_key=master_key)
-    assert first.created == {"organisations": 2, "achievements": 3, "earners": 2, "awards": 3}
+    assert first.created == {"organisations": 3, "achievements": 4, "earners": 2, "awards": 8}
     with factory() as session:
         after_first = _counts(session)
     assert after_first == {
-        "Organisation": 2,
-        "SigningKey": 1,
-        "Achievement": 3,
-        "LearningOutcome": 10,
-        "Alignment": 10,
+        "Organisation": 3,
+        "SigningKey": 3,  # the college's, and the institute's two (rotated)
+        "Achievement": 4,
+        "LearningOutcome": 12,
+        "Alignment": 12,
         "Earner": 2,
-        "Award": 3,
+        "Award": 8,
     }
     with session_scope(factory) as session:
         second = demo.seed_demo(session, base_url=BASE, master_key=master_key)
@@ -103,3 +103,27 @@ def test_demo_awards_verify(factory: sessionmaker[Session], master_key: bytes) -
             award = awards.get_award(session, award_id)
             outcome = verifier.verify(awards.credential_document(award))
             assert outcome.verified, [(c.check, c.reason) for c in outcome.checks if not c.passed]
+
+
+def test_demo_lifecycle_awards_fail_or_verify_as_intended(factory: sessionmaker[Session], master_key: bytes) -> None:
+    """Revoked, suspended and expired demo awards fail with their own reason; the institute rotated its key after
+    issuing, and both the older and the newer credential verify."""
+    from support.instance import verifier_for
+
+    with session_scope(factory) as session:
+        result = demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    verifier = verifier_for(factory, master_key, BASE)
+    failures: dict[str, list[str]] = {}
+    with factory() as session:
+        for name, award_id in result.lifecycle.items():
+            award = awards.get_award(session, award_id)
+            outcome = verifier.verify(awards.credential_document(award))
+            failures[name] = [c.reason for c in outcome.checks if not c.passed]
+        old = awards.get_award(session, result.lifecycle["rotated-old"])
+        new = awards.get_award(session, result.lifecycle["rotated-new"])
+        assert old.signing_key_id != new.signing_key_id
+        assert new.valid_until is not None  # the institute's achievement has a 24-month validity period
+    assert failures["revoked"] == ["revoked by the issuer"]
+    assert failures["suspended"] == ["suspended by the issuer"]
+    assert failures["expired"] == ["expired on 2025-01-15T00:00:00Z"]
+    assert failures["rotated-old"] == [] and failures["rotated-new"] == []

@@ -130,6 +130,7 @@ LIFECYCLE_AWARDS: list[tuple[str, str, str]] = [
     ("suspended", "liam", "spreadsheet-analysis"),
     ("expired", "amara", "cyber-awareness"),
 ]
+LIFECYCLE_EVIDENCE = [{"name": "Final assessment", "narrative": "Assessed by the programme team.", "genre": "Assessment"}]
 EXPIRED_FROM = datetime(2024, 1, 15, tzinfo=UTC)
 EXPIRED_UNTIL = datetime(2025, 1, 15, tzinfo=UTC)
 
@@ -356,6 +357,7 @@ def _seed_lifecycle(
             award_id=award_id,
             achievement_id=demo_id(f"achievement:{achievement_key}"),
             earner_id=_earner_id(session, earner_key),
+            evidence=LIFECYCLE_EVIDENCE,
             valid_from=EXPIRED_FROM if expired else None,
             valid_until=EXPIRED_UNTIL if expired else None,
             base_url=base_url,
@@ -399,6 +401,7 @@ def _seed_lifecycle(
                 award_id=award_id,
                 achievement_id=achievement_id,
                 earner_id=_earner_id(session, earner_key),
+                evidence=LIFECYCLE_EVIDENCE,
                 base_url=base_url,
                 master_key=master_key,
             )
