@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred.audit import services as audit
 from microcred.awards import services as awards
 from microcred.db import session_scope
 from microcred.earners import services as earners
@@ -207,6 +208,8 @@ def test_two_processes_issuing_at_once_never_share_an_index(
         assert session.scalar(select(func.count()).select_from(StatusEntry)) == len(keys)
         lists = status.list_lists(session, world.org_id)
         db_keys = list(session.execute(select(StatusEntry.status_list_id, StatusEntry.list_index)))
+        chain = audit.verify_chain(session)  # 160 concurrent "award.issued" appends did not fork the chain
+    assert chain.intact and chain.entries >= 2 * per_process, chain.reason
     assert len(set(db_keys)) == len(db_keys) == 2 * per_process * 2
     assert sorted((lst.purpose, lst.sequence) for lst in lists) == [
         ("revocation", 1),
