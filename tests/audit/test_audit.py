@@ -64,7 +64,9 @@ def _story(
         )
         issuers.rotate_signing_key(session, org, master_key=master_key)
         old_key = issuers.list_signing_keys(session, org)[0]
-        issuers.compromise_key(session, org, str(old_key.id), since=datetime(2020, 1, 1, tzinfo=UTC))
+        issuers.compromise_key(
+            session, org, str(old_key.id), since=datetime(2020, 1, 1, tzinfo=UTC), master_key=master_key
+        )
         awards.reissue_award(session, other.id, base_url=BASE, master_key=master_key)
 
 

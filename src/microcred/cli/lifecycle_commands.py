@@ -203,11 +203,15 @@ def keys_compromised(
 ) -> None:
     """Mark a key compromised: what it signed at or after --since fails verification; earlier credentials still
     verify. A compromised active key is replaced by a new one (re-issue with `awards reissue --signed-with`)."""
+    from microcred.issuers import keystore
     from microcred.issuers import services as issuers
 
     moment = _instant(since)
+    settings = _settings()
     with _unit_of_work() as session:
-        record = issuers.compromise_key(session, org, key_id, since=moment)
+        record = issuers.compromise_key(
+            session, org, key_id, since=moment, master_key=keystore.load_master_key(settings)
+        )
         active = issuers.active_signing_key(session, record.organisation_id)
         lines = [f"key {record.id} marked compromised since {moment.isoformat()}"]
         if active is not None:

@@ -208,7 +208,9 @@ def find_any_signing_key(session: Session, key_ref: str) -> SigningKey:
     return record
 
 
-def compromise_key(session: Session, org: OrgRef, key_ref: str, *, since: datetime) -> SigningKey:
+def compromise_key(
+    session: Session, org: OrgRef, key_ref: str, *, since: datetime, master_key: bytes | None = None
+) -> SigningKey:
     """Mark one of the organisation's keys compromised; if it was the active key, a new active key is made."""
     record = find_signing_key(session, org, key_ref)
     if record.status == "compromised":
@@ -216,7 +218,7 @@ def compromise_key(session: Session, org: OrgRef, key_ref: str, *, since: dateti
     was_active = record.status == "active"
     mark_key_compromised(session, record.id, since=since)
     if was_active:
-        ensure_signing_key(session, record.organisation_id)
+        ensure_signing_key(session, record.organisation_id, master_key=master_key)
     return record
 
 
