@@ -299,3 +299,47 @@ def test_old_awards_verify_after_rotation_and_compromise_is_reported(
         issuers.mark_key_compromised(session, key_id, since=datetime(2000, 1, 1, tzinfo=UTC))
     resolved = issuers.InstanceKeyResolver(factory, BASE).resolve(doc["proof"][0]["verificationMethod"])
     assert resolved.status == "compromised"
+
+
+def test_validity_period_expiry_and_renewal(
+    factory: sessionmaker[Session],
+    make_org: Callable[..., Any],
+    make_achievement: Callable[..., Any],
+    master_key: bytes,
+) -> None:
+    from microcred.catalog.services import add_months
+
+    assert add_months(datetime(2024, 1, 31, tzinfo=UTC), 1) == datetime(2024, 2, 29, tzinfo=UTC)
+    assert add_months(datetime(2024, 11, 15, tzinfo=UTC), 14) == datetime(2026, 1, 15, tzinfo=UTC)
+    start = datetime(2023, 1, 10, tzinfo=UTC)
+    with session_scope(factory) as session:
+        org = make_org(session)
+        achievement = make_achievement(session, org.id, validity_months=12, validity_days=5)
+        earner = earners.create_earner(session, name="Ada", email="ada@example.org")
+        old = awards.issue_award(
+            session,
+            achievement_id=achievement.id,
+            earner_id=earner.id,
+            valid_from=start,
+            base_url=BASE,
+            master_key=master_key,
+        )
+        old_id, old_json = old.id, old.credential_json
+        assert old.valid_until == datetime(2024, 1, 15, tzinfo=UTC)
+        with pytest.raises(InvalidInput):
+            make_achievement(session, org.id, validity_months=-1)
+    verifier = _verifier(factory, master_key)
+    result = verifier.verify(json.loads(old_json))
+    assert [c.reason for c in result.checks if not c.passed] == ["expired on 2024-01-15T00:00:00Z"]
+
+    with session_scope(factory) as session:
+        new = awards.renew_award(session, old_id, base_url=BASE, master_key=master_key)
+        new_id = new.id
+        assert new.valid_until is not None and new.valid_until > datetime.now(UTC) + timedelta(days=360)
+    with factory() as session:
+        old, new = awards.get_award(session, old_id), awards.get_award(session, new_id)
+        assert (old.replaced_by_id, new.replaces_id, new.replacement) == (new_id, old_id, "renewal")
+        assert old.credential_json == old_json  # the old one is kept exactly as issued
+        assert verifier.verify(awards.credential_document(new)).verified
+        summary = awards.summarise(session, old).to_json(BASE)
+        assert summary["replaced_by"] == str(new_id)
