@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     # Bearer token for the authenticated JSON API; if unset, kept in <data_dir>/api-token.
     api_token: str | None = Field(default=None, validation_alias="MICROCRED_API_TOKEN")
     max_body_bytes: int = 1024 * 1024
+    # Web sign-in: one-time links are mailed through this SMTP server (no TLS/auth: a local relay).
+    smtp_host: str = Field(default="127.0.0.1", validation_alias="MICROCRED_SMTP_HOST")
+    smtp_port: int = Field(default=25, validation_alias="MICROCRED_SMTP_PORT")
+    smtp_sender: str = Field(default="microcred@localhost", validation_alias="MICROCRED_SMTP_SENDER")
+    # Signs session cookies and CSRF tokens; if unset, derived from the master key.
+    session_secret: str | None = Field(default=None, validation_alias="MICROCRED_SESSION_SECRET")
+    # The instance's default language (en or fr): pages without a choice or Accept-Language match.
+    default_language: str = Field(default="en", validation_alias="MICROCRED_DEFAULT_LANGUAGE")
 
     @property
     def resolved_database_url(self) -> str:

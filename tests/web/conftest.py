@@ -49,7 +49,7 @@ def app(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=True) as c:
+    with TestClient(app, raise_server_exceptions=True, base_url="https://testserver") as c:
         yield c
 
 
@@ -106,3 +106,20 @@ def issued(
             earner_id=earner.id,
             credential_url=awards.credential_url(award.id, settings.base_url),
         )
+
+
+def form_token(client: TestClient, path: str = "/verify") -> str:
+    """The CSRF token of a page's forms (the client keeps the CSRF cookie it was given)."""
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match is not None, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Any]:
+    from support.smtp import smtp_server
+
+    with smtp_server() as box:
+        yield box

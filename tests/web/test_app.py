@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.web.conftest import Issued, make_settings
+from tests.web.conftest import Issued, form_token, make_settings
 
 from microcred.web.middleware import BodySizeLimitMiddleware
 from microcred.web.negotiation import HTML, JSON, JSON_LD, VC_JWT, choose
@@ -147,27 +147,27 @@ def test_verify_form_with_json_and_jwt(client: TestClient, issued: Issued) -> No
     assert form.status_code == 200
     assert '<label for="credential">' in form.text and 'id="credential"' in form.text
     document = client.get(f"/credentials/{issued.award_id}", params={"format": "json"}).text
-    result = client.post("/verify", data={"credential": document})
+    result = client.post("/verify", data={"csrf_token": form_token(client), "credential": document})
     assert result.status_code == 200
     assert "✓</span> Verified" in result.text
     assert '<span class="kind">skill</span>' in result.text
     token = client.get(f"/credentials/{issued.award_id}", params={"format": "jwt"}).text
-    by_jwt = client.post("/verify", data={"credential": token})
+    by_jwt = client.post("/verify", data={"csrf_token": form_token(client), "credential": token})
     assert "✓</span> Verified" in by_jwt.text
     assert "Format: jwt" in by_jwt.text
     tampered = json.loads(document)
     tampered["validFrom"] = "2001-01-01T00:00:00Z"
-    bad = client.post("/verify", data={"credential": json.dumps(tampered)})
+    bad = client.post("/verify", data={"csrf_token": form_token(client), "credential": json.dumps(tampered)})
     assert "✗</span> Not verified" in bad.text
 
 
 def test_verify_form_rejects_unreadable_input(client: TestClient) -> None:
     for text, expected in (
-        ("", "paste a credential first"),
+        ("", "paste a credential, upload a file or give an address first"),
         ('{"broken": ', "this is not valid JSON"),
         ("hello world", "neither a JSON credential"),
     ):
-        response = client.post("/verify", data={"credential": text})
+        response = client.post("/verify", data={"csrf_token": form_token(client), "credential": text})
         assert response.status_code == 400
         assert expected in response.text
         assert 'role="alert"' in response.text
@@ -229,6 +229,7 @@ def test_deeply_nested_documents_are_400_not_500(client: TestClient) -> None:
     api = client.post("/credentials/verify", content=deep, headers={"Content-Type": "application/json"})
     assert api.status_code == 400
     assert "could not be parsed as JSON" in api.json()["error"]
-    form = client.post("/verify", data={"credential": "{" + '"a": ' + "[" * 100_000 + "]" * 100_000 + "}"})
+    deep = "{" + '"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    form = client.post("/verify", data={"csrf_token": form_token(client), "credential": deep})
     assert form.status_code == 400
     assert "nested too deeply" in form.json()["error"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.web.conftest import make_settings
+from tests.web.conftest import form_token, make_settings
 
 from microcred.vc import Ed25519Key, sign_data_integrity
 
@@ -44,7 +44,10 @@ def _foreign_credential(key: Ed25519Key, name: str = "Partner badge") -> dict[st
 def _app(tmp_path: Path, factory: sessionmaker[Session], **overrides: Any) -> TestClient:
     from microcred.web.app import create_app
 
-    return TestClient(create_app(settings=make_settings(tmp_path / "inst", **overrides), session_factory=factory))
+    return TestClient(
+        create_app(settings=make_settings(tmp_path / "inst", **overrides), session_factory=factory),
+        base_url="https://testserver",
+    )
 
 
 def test_pinned_keys_from_settings_verify_foreign_credentials(tmp_path: Path, factory: sessionmaker[Session]) -> None:
@@ -60,7 +63,7 @@ def test_pinned_keys_from_settings_verify_foreign_credentials(tmp_path: Path, fa
     pinned = client.post("/credentials/verify", json={"verifiableCredential": credential})
     assert pinned.status_code == 200, pinned.text
     # the page shows a foreign credential safely: markup escaped, no javascript: link
-    page = client.post("/verify", data={"credential": json.dumps(credential)}).text
+    page = client.post("/verify", data={"csrf_token": form_token(client), "credential": json.dumps(credential)}).text
     assert "✓</span> Verified" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert "Partner &lt;b&gt;Org&lt;/b&gt;" in page and "javascript:" not in page

@@ -11,6 +11,8 @@ MODEL_MODULES = (
     "microcred.awards.models",
     "microcred.status.models",
     "microcred.audit.models",
+    "microcred.catalog.translations",
+    "microcred.accounts.models",
 )
 
 

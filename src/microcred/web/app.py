@@ -41,10 +41,16 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     )
     app.state.settings = settings
     app.state.session_factory = session_factory or _default_session_factory(settings)
-    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    from microcred.web import i18n, security
+    from microcred.web.render import page_context
+
+    templates = Jinja2Templates(directory=str(_HERE / "templates"), context_processors=[page_context])
     templates.env.globals["app_version"] = microcred.__version__
+    i18n.install(templates.env)
     app.state.templates = templates
 
+    app.add_middleware(security.CsrfCookieMiddleware, settings=settings)
+    app.add_middleware(i18n.LanguageMiddleware, default=settings.default_language)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
@@ -55,6 +61,13 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.include_router(credentials.router)
     app.include_router(identity.router)
     app.include_router(api.router)
+
+    from microcred.accounts import routes as account_routes
+    from microcred.web.routes import backpack, console
+
+    app.include_router(account_routes.router)
+    app.include_router(console.router)
+    app.include_router(backpack.router)
 
     from microcred.status import routes as status_routes
 

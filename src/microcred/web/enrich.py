@@ -31,6 +31,15 @@ def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialV
     if view.achievement.id and view.achievement.id.startswith(achievement_prefix):
         achievement = catalog.find_achievement(session, view.achievement.id[len(achievement_prefix) :])
         if achievement is not None:
+            from microcred.catalog import translations
+            from microcred.web.i18n import current_language
+
+            language = current_language()
+            if language != achievement.language:
+                row = translations.translations(session, achievement.id).get(language)
+                if row is not None:
+                    view.translated_name = row.name
+                    view.translated_description = row.description
             kinds = {outcome_uri(o.id): o.kind for o in achievement.outcomes}
             for outcome in view.outcomes:
                 if outcome.kind is None and outcome.id in kinds:

@@ -12,13 +12,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microcred.errors import Conflict, DomainError, InvalidInput, KeyStoreError, NotFound
 from microcred.vc.errors import KeyFormatError, SigningError, VCError
+from microcred.web.i18n import gettext as _
 from microcred.web.negotiation import wants_html
 
 log = logging.getLogger("microcred.web")
 
+# English source strings; translated when a page is rendered (the literal _() calls are for extraction).
 _TITLES = {
     400: "Bad request",
     401: "Authentication required",
+    403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
     406: "Not acceptable",
@@ -26,8 +29,18 @@ _TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Server error",
 }
+
+
+def _extraction_only() -> None:  # pragma: no cover - lists the titles for the message catalogue
+    for text in (
+        _("Bad request"), _("Authentication required"), _("Not allowed"), _("Not found"), _("Method not allowed"),
+        _("Not acceptable"), _("Conflict"), _("Request too large"), _("Unsupported media type"),
+        _("Invalid input"), _("Too many requests"), _("Server error"), _("Error"),
+    ):
+        del text
 
 
 def error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
@@ -39,7 +52,7 @@ def error_response(request: Request, status: int, message: str, **extra: Any) ->
             response: Response = templates.TemplateResponse(
                 request,
                 "error.html",
-                {"status": status, "title": _TITLES.get(status, "Error"), "message": message},
+                {"status": status, "title": _(_TITLES.get(status, "Error")), "message": message},
                 status_code=status,
                 headers=headers,
             )
@@ -134,7 +147,33 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "internal server error; the event was logged")
 
 
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    from fastapi.responses import RedirectResponse
+
+    from microcred.web.auth import SignInRequired, sign_in_url
+
+    assert isinstance(exc, SignInRequired)
+    return RedirectResponse(sign_in_url(exc.next_url), status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return error_response(request, 403, str(exc) or _("Your role does not allow this."))
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    return error_response(
+        request,
+        403,
+        _("This form has expired or did not come from this site. Go back, reload the page and send it again."),
+    )
+
+
 def install(app: FastAPI) -> None:
+    from microcred.web.auth import CsrfFailed, Forbidden, SignInRequired
+
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(VCError, _vc_error)

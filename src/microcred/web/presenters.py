@@ -12,27 +12,29 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from microcred.web.i18n import N_
+
 CHECK_LABELS = {
-    "format": "Format",
-    "shape": "Document shape",
-    "vocabulary": "Vocabulary (all terms defined)",
-    "schema": "OB 3.0 JSON Schema",
-    "context": "JSON-LD contexts",
-    "contexts": "JSON-LD contexts",
-    "proof": "Signature (proof)",
-    "signature": "Signature",
-    "issuer": "Issuer key and identity",
-    "issuer_key": "Issuer key and identity",
-    "key": "Issuer key",
-    "validity": "Validity period",
-    "validity_window": "Validity period",
-    "status": "Revocation status",
-    "endorsements": "Endorsements",
-    "jwt_claims": "JWT claims",
-    "recipient": "Recipient",
+    "format": N_("Format"),
+    "shape": N_("Document shape"),
+    "vocabulary": N_("Vocabulary (all terms defined)"),
+    "schema": N_("OB 3.0 JSON Schema"),
+    "context": N_("JSON-LD contexts"),
+    "contexts": N_("JSON-LD contexts"),
+    "proof": N_("Signature (proof)"),
+    "signature": N_("Signature"),
+    "issuer": N_("Issuer key and identity"),
+    "issuer_key": N_("Issuer key and identity"),
+    "key": N_("Issuer key"),
+    "validity": N_("Validity period"),
+    "validity_window": N_("Validity period"),
+    "status": N_("Revocation status"),
+    "endorsements": N_("Endorsements"),
+    "jwt_claims": N_("JWT claims"),
+    "recipient": N_("Recipient"),
 }
 
-OUTCOME_KINDS = ("knowledge", "skill", "attitude")
+OUTCOME_KINDS = (N_("knowledge"), N_("skill"), N_("attitude"))
 
 
 def safe_url(value: Any) -> str | None:
@@ -75,9 +77,20 @@ def format_date(value: Any) -> str | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return text
+    from microcred.web.i18n import current_language
+
+    language = current_language()
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
+        if language != "en":
+            from babel.dates import format_datetime
+
+            return str(format_datetime(moment, "d MMMM y, HH:mm 'UTC'", tzinfo=UTC, locale=language))
         return moment.strftime("%-d %B %Y, %H:%M UTC")
+    if language != "en":
+        from babel.dates import format_date as babel_date
+
+        return str(babel_date(moment.date(), "d MMMM y", locale=language))
     return moment.strftime("%-d %B %Y")
 
 
@@ -174,6 +187,9 @@ class CredentialView:
     valid_from: str | None
     valid_until: str | None
     page_url: str | None = None
+    # the achievement's name / description in the reader's language, from this instance's translations
+    translated_name: str | None = None
+    translated_description: str | None = None
     qr_svg: str | None = None
     json_url: str | None = None
     jwt_url: str | None = None

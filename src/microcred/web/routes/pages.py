@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from microcred.awards import services as awards
 from microcred.issuers import services as issuers
 from microcred.vc.jose import looks_like_jwt
 from microcred.web import verification
+from microcred.web.auth import CsrfChecked
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
+from microcred.web.i18n import gettext as _
 from microcred.web.presenters import format_date, present
 from microcred.web.routes.credentials import render_verdict
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[CsrfChecked])
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
@@ -48,12 +50,27 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, templates
 
 
 def _form(
-    request: Request, templates: Any, settings: Any, *, error: str | None, submitted: str | None, status_code: int
+    request: Request,
+    templates: Any,
+    settings: Any,
+    *,
+    error: str | None,
+    submitted: str | None,
+    status_code: int,
+    error_field: str = "credential",
+    submitted_url: str | None = None,
 ) -> Response:
     response: Response = templates.TemplateResponse(
         request,
         "verify.html",
-        {"error": error, "submitted": submitted, "max_kib": settings.max_body_bytes // 1024},
+        {
+            "error": error,
+            "error_field": error_field,
+            "submitted": submitted,
+            "submitted_url": submitted_url,
+            "example_url": awards.credential_url("…", settings.base_url),
+            "max_kib": settings.max_body_bytes // 1024,
+        },
         status_code=status_code,
     )
     return response
@@ -64,6 +81,18 @@ def verify_form(request: Request, settings: SettingsDep, templates: TemplatesDep
     return _form(request, templates, settings, error=None, submitted=None, status_code=200)
 
 
+def _stored_credential(session: Any, settings: Any, url: str) -> str | dict[str, Any] | None:
+    """The credential at ``url`` when it is one of this instance's credential URLs (read from the store)."""
+    prefix = awards.credential_url("", settings.base_url)
+    if not url.startswith(prefix):
+        return None
+    credential_id = url[len(prefix) :].split("?", 1)[0].split("#", 1)[0].strip("/")
+    award = awards.find_award(session, credential_id) if credential_id else None
+    if award is None:
+        return {}
+    return awards.credential_document(award)
+
+
 @router.post("/verify", response_class=HTMLResponse, name="verify_submit")
 def verify_submit(
     request: Request,
@@ -71,10 +100,56 @@ def verify_submit(
     settings: SettingsDep,
     templates: TemplatesDep,
     credential: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     text = credential.strip()
+    address = url.strip()
+    field = "credential"
+    if not text and file is not None and file.filename:
+        field = "file"
+        raw = file.file.read(settings.max_body_bytes + 1)
+        if not raw.strip():
+            return _form(
+                request, templates, settings, error=_("the uploaded file is empty"), submitted="",
+                status_code=400, error_field=field,
+            )
+        try:
+            text = raw.decode("utf-8-sig").strip()
+        except UnicodeDecodeError:
+            return _form(
+                request, templates, settings, error=_("the uploaded file is not UTF-8 text (JSON or a JWT)"),
+                submitted="", status_code=400, error_field=field,
+            )
+    elif not text and address:
+        field = "url"
+        stored = _stored_credential(session, settings, address)
+        if stored is None:
+            return _form(
+                request, templates, settings,
+                error=_(
+                    "only addresses of credentials issued on this site (%(base)s) are looked up; this site does "
+                    "not fetch other addresses. Download the credential and upload its file instead.",
+                    base=settings.base_url,
+                ),
+                submitted="", submitted_url=address, status_code=400, error_field=field,
+            )
+        if not stored:
+            return _form(
+                request, templates, settings, error=_("no credential of this site has this address"),
+                submitted="", submitted_url=address, status_code=404, error_field=field,
+            )
+        result = verification.verify(settings, request.app.state.session_factory, stored)
+        document = result.credential if result.credential is not None else stored
+        view = enrich(
+            present(document, result.verified, list(result.checks), result.format), session, settings.base_url
+        )
+        return render_verdict(request, templates, view)
     if not text:
-        return _form(request, templates, settings, error="paste a credential first", submitted="", status_code=400)
+        return _form(
+            request, templates, settings, error=_("paste a credential, upload a file or give an address first"),
+            submitted="", status_code=400,
+        )
     source: dict[str, Any] | str
     if text.startswith("{"):
         try:
@@ -84,9 +159,13 @@ def verify_submit(
                 request,
                 templates,
                 settings,
-                error=f"this is not valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})",
-                submitted=text,
+                error=_(
+                    "this is not valid JSON (%(msg)s, line %(line)s, column %(column)s)",
+                    msg=exc.msg, line=exc.lineno, column=exc.colno,
+                ),
+                submitted=text if field == "credential" else "",
                 status_code=400,
+                error_field=field,
             )
         source = parsed
     elif looks_like_jwt(text):
@@ -96,9 +175,10 @@ def verify_submit(
             request,
             templates,
             settings,
-            error="this is neither a JSON credential (starting with '{') nor a compact JWT (eyJ….….…)",
-            submitted=text,
+            error=_("this is neither a JSON credential (starting with '{') nor a compact JWT (eyJ….….…)"),
+            submitted=text if field == "credential" else "",
             status_code=400,
+            error_field=field,
         )
     result = verification.verify(settings, request.app.state.session_factory, source)
     document = result.credential if result.credential is not None else source

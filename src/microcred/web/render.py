@@ -1,0 +1,48 @@
+"""Rendering pages: the context every template gets (language, CSRF token, signed-in user, navigation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from microcred.accounts import services as accounts
+from microcred.web import security
+from microcred.web.auth import user_from_cookie
+from microcred.web.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """A Jinja2Templates context processor."""
+    state = request.scope.setdefault("state", {})
+    if "user" not in state:
+        factory = getattr(request.app.state, "session_factory", None)
+        if factory is not None:
+            try:
+                with factory() as session:
+                    user = user_from_cookie(request, session)
+                    if user is not None:
+                        session.expunge(user)
+            except Exception:  # no database yet (error pages must still render)
+                state["user"] = None
+    user = state.get("user")
+    path = request.url.path
+    if request.url.query:
+        path += "?" + request.url.query
+    language = state.get("language") or current_language()
+    return {
+        "lang": language,
+        "other_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language],
+        "csrf_field": security.CSRF_FIELD,
+        "csrf_token": security.csrf_token(request),
+        "current_user": user,
+        "can": lambda permission: accounts.can(user, permission),
+        "current_path": path,
+    }
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    return response

@@ -1,0 +1,49 @@
+"""The earner's backpack: their credentials, each verified now, with downloads and a share link."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from microcred.accounts.models import User
+from microcred.awards import services as awards
+from microcred.catalog import translations
+from microcred.web import verification
+from microcred.web.auth import require_earner
+from microcred.web.deps import SessionDep, SettingsDep
+from microcred.web.i18n import current_language
+from microcred.web.presenters import CHECK_LABELS, format_date
+from microcred.web.render import render
+
+router = APIRouter(prefix="/backpack", tags=["backpack"], include_in_schema=False)
+
+EarnerUser = Annotated[User, Depends(require_earner)]
+
+
+@router.get("", name="backpack")
+def backpack(request: Request, session: SessionDep, settings: SettingsDep, user: EarnerUser) -> Response:
+    items = []
+    for award in awards.list_awards(session, earner_id=user.earner_id):
+        summary = awards.summarise(session, award)
+        result = verification.verify(settings, request.app.state.session_factory, awards.credential_document(award))
+        name, _description = translations.localized(
+            session, award.achievement_id, current_language(), name=summary.achievement_name, description=""
+        )
+        url = awards.credential_url(award.id, settings.base_url)
+        items.append(
+            {
+                "id": str(award.id),
+                "name": name,
+                "issuer": summary.issuer_name,
+                "issued": format_date(summary.issued_at.isoformat()),
+                "valid_until": format_date(summary.valid_until.isoformat()) if summary.valid_until else None,
+                "verified": result.verified,
+                "failures": [(CHECK_LABELS.get(c.check, c.check), c.reason) for c in result.checks if not c.passed],
+                "url": url,
+                "json_url": url + "?format=json",
+                "jwt_url": url + "?format=jwt" if award.credential_jwt else None,
+            }
+        )
+    return render(request, "backpack/index.html", {"items": items})
