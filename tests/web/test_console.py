@@ -24,17 +24,22 @@ def staff_client(
 ) -> Iterator[tuple[TestClient, Any]]:
     from microcred.web.app import create_app
 
-    settings = make_settings(
-        tmp_path / "instance", MICROCRED_SMTP_HOST=mailbox.host, MICROCRED_SMTP_PORT=mailbox.port
-    )
+    settings = make_settings(tmp_path / "instance", MICROCRED_SMTP_HOST=mailbox.host, MICROCRED_SMTP_PORT=mailbox.port)
     with factory() as session:
         org = make_org(session)
         accounts.create_user(
-            session, email="staff@college.example", name="Sam Staff", role="org_admin",
-            organisation_id=org.id, password=PASSWORD,
+            session,
+            email="staff@college.example",
+            name="Sam Staff",
+            role="org_admin",
+            organisation_id=org.id,
+            password=PASSWORD,
         )
         accounts.create_user(
-            session, email="reviewer@college.example", name="Rita Reviewer", role="partner_reviewer",
+            session,
+            email="reviewer@college.example",
+            name="Rita Reviewer",
+            role="partner_reviewer",
             organisation_id=org.id,
         )
         session.commit()
@@ -50,7 +55,10 @@ def _post(client: TestClient, path: str, data: dict[str, Any], *, page: str | No
 
 def _sign_in_with_password(client: TestClient) -> None:
     response = _post(
-        client, "/sign-in/password", {"email": "staff@college.example", "password": PASSWORD}, page="/sign-in",
+        client,
+        "/sign-in/password",
+        {"email": "staff@college.example", "password": PASSWORD},
+        page="/sign-in",
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/console"
@@ -87,7 +95,10 @@ def test_wrong_password_is_tied_to_the_field_and_rate_limited(staff_client: tupl
     client, _org = staff_client
     for _attempt in range(5):
         wrong = _post(
-            client, "/sign-in/password", {"email": "staff@college.example", "password": "nope"}, page="/sign-in",
+            client,
+            "/sign-in/password",
+            {"email": "staff@college.example", "password": "nope"},
+            page="/sign-in",
             headers={"accept": "text/html"},
         )
         assert wrong.status_code == 400
@@ -126,7 +137,10 @@ def test_staff_flow_create_publish_award_then_earner_backpack(
     _sign_in_with_password(client)
     invalid = _post(client, "/console/achievements/new", {"name": "", "workload_hours": "abc"})
     assert invalid.status_code == 400
-    assert 'aria-describedby="workload_hours-hint workload_hours-error"' in invalid.text and 'id="error-summary"' in invalid.text
+    assert (
+        'aria-describedby="workload_hours-hint workload_hours-error"' in invalid.text
+        and 'id="error-summary"' in invalid.text
+    )
 
     created = _post(
         client,
@@ -168,9 +182,11 @@ def test_staff_flow_create_publish_award_then_earner_backpack(
     published = _post(client, f"{detail_path}/publish", {}, page=detail_path, follow_redirects=False)
     assert published.headers["location"].endswith("published=1")
 
-    earner = _post(client, "/console/earners", {"name": "Eve Earner", "email": "eve@example.org"}, follow_redirects=False)
+    earner = _post(
+        client, "/console/earners", {"name": "Eve Earner", "email": "eve@example.org"}, follow_redirects=False
+    )
     assert earner.status_code == 303
-    earner_id = re.search(r'/console/award\?earner=([0-9a-f-]+)', client.get("/console/earners").text)
+    earner_id = re.search(r"/console/award\?earner=([0-9a-f-]+)", client.get("/console/earners").text)
     assert earner_id is not None
     issued = _post(
         client,

@@ -1,0 +1,168 @@
+"""Browser tests: the app served by uvicorn on a free localhost port, driven by Debian's Chromium via Playwright.
+
+One browser for the whole session; one server per database backend (SQLite and PostgreSQL); a real SMTP server
+(aiosmtpd) receives the sign-in links. axe-core (tests/browser/vendor) is injected into every page checked.
+Screenshots go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from support.smtp import Mailbox, free_port, smtp_server
+
+CHROMIUM = os.environ.get("MICROCRED_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+STAFF_EMAIL = "registrar@college.example"
+STAFF_PASSWORD = "browser tests password 1"
+
+
+@dataclass
+class Server:
+    base_url: str
+    backend: str
+    mailbox: Mailbox
+    org_id: str
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():  # never skipped: `make test` installs it
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def browser_mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+def _database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[str, Any]:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'browser.db'}", None
+    from tests.conftest import _pg_url, _with_search_path
+
+    admin: Engine = request.getfixturevalue("pg_admin_engine")
+    schema = f"mc_{secrets.token_hex(6)}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+    return _with_search_path(_pg_url(), schema), drop
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser_mailbox: Mailbox
+) -> Iterator[Server]:
+    import uvicorn
+
+    from microcred import db
+    from microcred.accounts import services as accounts
+    from microcred.issuers import keystore
+    from microcred.issuers import services as issuers
+    from microcred.settings import Settings
+    from microcred.web.app import create_app
+
+    backend = request.param
+    tmp = tmp_path_factory.mktemp(f"browser-{backend}")
+    url, drop = _database(backend, tmp, request)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        MICROCRED_DATA_DIR=tmp / "instance",
+        DATABASE_URL=url,
+        MICROCRED_BASE_URL=base_url,
+        MICROCRED_MASTER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
+        MICROCRED_API_TOKEN="browser-token",
+        MICROCRED_SMTP_HOST=browser_mailbox.host,
+        MICROCRED_SMTP_PORT=browser_mailbox.port,
+    )
+    engine = db.make_engine(url)
+    db.upgrade(engine=engine)
+    factory = db.session_factory(engine)
+    with factory() as session:
+        org = issuers.create_organisation(
+            session,
+            kind="institution",
+            name="Lakeshore College",
+            country="CA",
+            region="ON",
+            url="https://lakeshore.example",
+            legal_name="Lakeshore College of Applied Arts and Technology",
+        )
+        issuers.ensure_signing_key(session, org, master_key=keystore.load_master_key(settings))
+        accounts.create_user(
+            session,
+            email=STAFF_EMAIL,
+            name="Riley Registrar",
+            role="org_admin",
+            organisation_id=org.id,
+            password=STAFF_PASSWORD,
+        )
+        session.commit()
+        org_id = str(org.id)
+    app = create_app(settings=settings, session_factory=factory)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app did not start", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield Server(base_url, backend, browser_mailbox, org_id)
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+        if drop is not None:
+            drop()
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the current page (all rules axe runs by default: WCAG 2.0-2.2 A/AA and
+    best practices)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate("async () => await window.axe.run(document)")
+    return list(result["violations"])
+
+
+def axe_version(page: Any) -> str:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return str(page.evaluate("() => window.axe.version"))
