@@ -130,7 +130,9 @@ LIFECYCLE_AWARDS: list[tuple[str, str, str]] = [
     ("suspended", "liam", "spreadsheet-analysis"),
     ("expired", "amara", "cyber-awareness"),
 ]
-LIFECYCLE_EVIDENCE = [{"name": "Final assessment", "narrative": "Assessed by the programme team.", "genre": "Assessment"}]
+LIFECYCLE_EVIDENCE = [
+    {"name": "Final assessment", "narrative": "Assessed by the programme team.", "genre": "Assessment"}
+]
 EXPIRED_FROM = datetime(2024, 1, 15, tzinfo=UTC)
 EXPIRED_UNTIL = datetime(2025, 1, 15, tzinfo=UTC)
 
