@@ -8,7 +8,7 @@ PORT ?= 8000
 MICROCRED_TEST_POSTGRES_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
 export MICROCRED_TEST_POSTGRES_URL
 
-.PHONY: run test bench lint typecheck install install-dev clean
+.PHONY: run test bench lint typecheck install install-dev clean chromium axe messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,24 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy --strict src
 
-test: install-dev lint typecheck
+# The browser tests drive Debian's Chromium (Playwright's own browser download is never used).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# Re-vendor axe-core from the npm registry (tests/browser/vendor; see its README).
+AXE_VERSION ?= 4.14.1
+axe:
+	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz \
+	  && cp package/axe.min.js $(CURDIR)/tests/browser/vendor/axe.min.js \
+	  && cp package/LICENSE $(CURDIR)/tests/browser/vendor/axe-core.LICENSE
+
+# Extract the web app's messages and merge them into the French catalogue (then translate the new entries).
+messages: install-dev
+	$(BIN)/pybabel extract -F src/microcred/web/locale/babel.cfg --no-location --sort-output -k _ -k N_ \
+	  --project=microcred -o src/microcred/web/locale/messages.pot .
+	$(BIN)/pybabel update -i src/microcred/web/locale/messages.pot -d src/microcred/web/locale -l fr --no-location
+
+test: install-dev chromium lint typecheck
 	$(BIN)/pytest --cov=microcred --cov-branch --cov-report=term --cov-fail-under=90 -p no:cacheprovider
 
 bench: install-dev
