@@ -181,3 +181,31 @@ def test_sign_rejects_bad_dates_schema_and_unknown_terms(tmp_path: Path) -> None
         result = invoke("sign", str(write(tmp_path / "e.json", extra)), "--key", str(keyfile), "--format", fmt)
         assert result.exit_code == 2 and "nickname" in result.output
     assert invoke("sign", str(write(tmp_path / "a.json", [1])), "--key", str(keyfile)).exit_code == 2
+
+
+def test_verify_baked_png_and_svg(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from microcred.vc.baking import bake_png, bake_svg
+
+    key = Ed25519Key.generate()
+    keyfile = write(tmp_path / "k.json", {"secretKeyMultibase": key.secret_multibase})
+    cred = write(tmp_path / "c.json", sample_credential(issuer_id=key.did_key))
+    signed = json.loads(invoke("sign", str(cred), "--key", str(keyfile)).stdout)
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(image, format="PNG")
+    png_path = tmp_path / "badge.png"
+    png_path.write_bytes(bake_png(image.getvalue(), signed))
+    svg_path = write(tmp_path / "badge.svg", bake_svg('<svg xmlns="http://www.w3.org/2000/svg"/>', signed))
+    result = invoke("verify", str(png_path), str(svg_path), "--json")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["verified"] for line in result.stdout.splitlines()] == [True, True]
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(image.getvalue())
+    result = invoke("verify", str(plain))
+    assert result.exit_code == 2 and "no 'openbadgecredential'" in result.output
+    binary = tmp_path / "x.bin"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    assert "not UTF-8" in invoke("verify", str(binary)).output

@@ -35,6 +35,21 @@ def read_text(path: Path) -> str:
         fail(f"{path}: cannot be read ({exc.strerror})")
 
 
+def read_bytes(path: Path, limit: int = 10 * 1024 * 1024) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except IsADirectoryError:
+        fail(f"{path}: is a directory, expected a file")
+    except OSError as exc:
+        fail(f"{path}: cannot be read ({exc.strerror})")
+    if len(data) > limit:
+        fail(f"{path}: larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
 def read_json(path: Path) -> Any:
     text = read_text(path)
     try:

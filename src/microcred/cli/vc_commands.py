@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from microcred.cli import app
-from microcred.cli._common import EXIT_FAILED, fail, read_json, read_text, write_output
+from microcred.cli._common import EXIT_FAILED, fail, read_bytes, read_json, write_output
 from microcred.vc import (
     ContextRegistry,
     Ed25519Key,
@@ -23,6 +23,7 @@ from microcred.vc import (
     sign_data_integrity,
     sign_jwt,
 )
+from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
 from microcred.vc.schema import schema_errors, schema_for
 
@@ -129,7 +130,16 @@ def _instance_credential(url: str) -> str:
 def _inputs(source: str) -> list[tuple[str, Any]]:
     if source.startswith(("http://", "https://")):
         return [(source, _instance_credential(source))]
-    text = read_text(Path(source)).strip()
+    raw = read_bytes(Path(source))
+    if looks_baked(raw):
+        try:
+            return [(source, unbake(raw))]  # a baked PNG / SVG badge: verify what it carries
+        except BakingError as exc:
+            fail(f"{source}: {exc}")
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        fail(f"{source}: not UTF-8 text, and not a baked PNG or SVG badge")
     if looks_like_jwt(text):
         return [(source, text)]
     try:
@@ -147,7 +157,9 @@ def _inputs(source: str) -> list[tuple[str, Any]]:
 
 @app.command("verify")
 def verify(
-    sources: Annotated[list[str], typer.Argument(help="Files (JSON, JSON array, JWT) or URLs of this instance.")],
+    sources: Annotated[
+        list[str], typer.Argument(help="Files (JSON, JSON array, JWT, baked PNG/SVG) or URLs of this instance.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per credential, one per line.")] = False,
     trusted_keys: Annotated[
         Path | None, typer.Option("--trusted-keys", help="JSON: verification-method URL -> publicKeyMultibase.")

@@ -86,9 +86,11 @@ def bake_svg(svg: bytes | str, credential: dict[str, Any] | str) -> str:
     if match is None:
         raise BakingError("no <svg> element found")
     opening = match.group(0)
+    self_closing = opening.endswith("/>")
+    if self_closing:  # <svg .../> has nowhere to put a child: open it and close it after the credential
+        opening = opening[:-2].rstrip() + ">"
     if "xmlns:openbadges=" not in opening:
-        end = -2 if opening.endswith("/>") else -1
-        opening = opening[:end] + f' xmlns:openbadges="{SVG_NAMESPACE}"' + opening[end:]
+        opening = opening[:-1] + f' xmlns:openbadges="{SVG_NAMESPACE}"' + ">"
     payload, is_jws = _payload(credential)
     if is_jws:
         element = f'<openbadges:credential verify="{payload}"></openbadges:credential>'
