@@ -101,7 +101,8 @@ def bake_svg(svg: bytes | str, credential: dict[str, Any] | str) -> str:
             + payload.replace("]]>", "]]]]><![CDATA[>")
             + "]]></openbadges:credential>"
         )
-    baked = text[: match.start()] + opening + element + text[match.end() :]
+    closing = "</svg>" if self_closing else ""
+    baked = text[: match.start()] + opening + element + closing + text[match.end() :]
     _parse_svg(baked)
     return baked
 
