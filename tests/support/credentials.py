@@ -72,3 +72,78 @@ def sample_credential(
 def signed_sample(key: Ed25519Key, **kwargs: Any) -> dict[str, Any]:
     credential = sample_credential(issuer_id=key.did_key, **kwargs)
     return sign_data_integrity(credential, key, key.did_key_verification_method, created=NOW)
+
+
+def assessed_credential(*, issuer_id: str, valid_from: datetime = NOW - timedelta(days=1)) -> dict[str, Any]:
+    """A credential with microcred's extension context: a rubric outcome, a score outcome, results and evidence."""
+    issuer = ob.IssuerProfile(id=issuer_id, name="Northern Lakes College", country="CA")
+    base = "https://example.ca/achievements/2"
+    levels = (
+        ob.RubricLevel(f"{base}#o1-l1", "Beginning", "Needs prompts", "1"),
+        ob.RubricLevel(f"{base}#o1-l2", "Proficient", "Works unaided — «sans aide»", "2"),
+        ob.RubricLevel(f"{base}#o1-l3", "Exemplary", None, "3"),
+    )
+    outcomes = (
+        ob.Outcome(
+            id=f"{base}#outcome-1",
+            statement="Handle food in compliance with hygiene rules",
+            kind="skill",
+            alignments=(
+                ob.AlignmentTarget(
+                    "http://data.europa.eu/esco/skill/0ff99f51-40d9-42f1-a1ec-377b2bb5e15f",
+                    "comply with food safety and hygiene",
+                    "ESCO v1.1.1",
+                    target_type="ceasn:Competency",
+                ),
+            ),
+            rubric_levels=levels,
+            required_level=levels[1].id,
+        ),
+        ob.Outcome(
+            id=f"{base}#outcome-2",
+            statement="Explain food safety standards",
+            kind="knowledge",
+            alignments=(
+                ob.AlignmentTarget(
+                    "http://data.europa.eu/esco/skill/fa46ff13-5ad7-4a11-85d6-4b0614e411de",
+                    "food safety standards",
+                    "ESCO v1.1.1",
+                ),
+            ),
+            result_type="RawScore",
+            value_min="0",
+            value_max="100",
+            required_value="70",
+        ),
+    )
+    achievement = ob.AchievementDefinition(
+        id=base,
+        name="Food Safety",
+        description="Food safety for kitchens.",
+        criteria_narrative="Practical and written exam.",
+        outcomes=outcomes,
+        assessment_method="observed performance",
+        identity_verified=True,
+    )
+    return ob.build_achievement_credential(
+        credential_id="https://example.ca/credentials/def",
+        issuer=issuer,
+        achievement=achievement,
+        subject=ob.SubjectIdentity(email="learner@example.ca", salt="pepper"),
+        valid_from=valid_from,
+        awarded_date=valid_from,
+        evidence=[
+            ob.EvidenceItem(
+                id="https://example.ca/evidence/1",
+                name="Kitchen log",
+                genre="Observation",
+                audience="Employers",
+                outcome_id=outcomes[0].id,
+            ),
+            ob.EvidenceItem(id="urn:uuid:9a1d0c4e-7f1b-4f38-9d7c-0c8e1b2a3f4d", narrative="Scored 84/100", name="Exam"),
+        ],
+        results=[
+            ob.OutcomeResult(outcomes[0].id, status=None, achieved_level=levels[2].id),
+            ob.OutcomeResult(outcomes[1].id, status=None, value="84"),
+        ],
+    )

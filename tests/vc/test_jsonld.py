@@ -9,7 +9,7 @@ import pytest
 
 from microcred.vc import ContextRegistry, Ed25519Key, JsonLdSafeModeError, UnknownContextError, VCError, jsonld
 from microcred.vc.errors import JsonLdError
-from support.credentials import sample_credential, signed_sample
+from support.credentials import assessed_credential, sample_credential, signed_sample
 from support.vectors import EXAMPLES, load
 
 SAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json") if not p.name.endswith("legacy-vc1-ed25519signature2020.json"))
@@ -21,6 +21,7 @@ def _documents() -> list[tuple[str, dict[str, Any]]]:
         ("builder", sample_credential(issuer_id=key.did_key)),
         ("builder-signed", signed_sample(key)),
         ("builder-fr", sample_credential(issuer_id=key.did_key, language="fr")),
+        ("builder-assessed-extension", assessed_credential(issuer_id=key.did_key)),
     ]
     for name in SAMPLES:
         data = load(EXAMPLES / name)
@@ -138,3 +139,17 @@ def test_pyoxigraph_alone_reproduces_the_ob_vector_with_inlined_contexts() -> No
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     lines = sorted(line for line in ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).decode().split("\n") if line)
     assert "".join(line + "\n" for line in lines) == vector["documentCanonicalNQuads"]
+
+
+def test_microcred_extension_terms_are_defined_and_an_unknown_one_is_not() -> None:
+    from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS
+
+    doc = assessed_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    assert MICROCRED_OB_EXTENSIONS in doc["@context"]
+    assert MICROCRED_OB_EXTENSIONS in ContextRegistry.default()
+    nquads = jsonld.canonicalize(doc)
+    for term in ("outcomeKind", "assessedOutcome", "assessmentMethod", "identityVerified"):
+        assert f"https://microcred.org/ns/ob-extensions#{term}" in nquads
+    doc["credentialSubject"]["achievement"]["resultDescription"][0]["outcomeLevel"] = "made up"
+    with pytest.raises(JsonLdSafeModeError, match="outcomeLevel"):
+        jsonld.canonicalize(doc)

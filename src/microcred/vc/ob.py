@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
+from microcred.vc.contexts import CREDENTIALS_V2, MICROCRED_OB_EXTENSIONS, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
 from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, SCHEMA_TYPE, schema_errors
@@ -90,17 +90,72 @@ class AlignmentTarget:
 
 
 @dataclass(frozen=True)
+class RubricLevel:
+    """One level of an outcome's rubric (OB RubricCriterionLevel); ``id`` is what ``achievedLevel`` points at."""
+
+    id: str
+    name: str
+    description: str | None = None
+    points: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        level: dict[str, Any] = {"id": self.id, "type": ["RubricCriterionLevel"], "name": self.name}
+        if self.description:
+            level["description"] = self.description
+        level["level"] = self.name
+        if self.points is not None:
+            level["points"] = self.points
+        return level
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """A learning outcome: a statement, its kind (knowledge | skill | attitude) and its alignments."""
+    """A learning outcome: a statement, its kind (knowledge | skill | attitude) and its alignments.
+
+    How it is assessed: ``rubric_levels`` (ordered low -> high) with ``required_level`` (a level id), or a score
+    between ``value_min`` and ``value_max`` with ``required_value`` (``result_type`` e.g. RawScore, Percent);
+    neither: a plain ``Status`` result.
+    """
 
     id: str
     statement: str
     kind: str
     alignments: tuple[AlignmentTarget, ...] = ()
+    rubric_levels: tuple[RubricLevel, ...] = ()
+    required_level: str | None = None
+    result_type: str | None = None
+    value_min: str | None = None
+    value_max: str | None = None
+    required_value: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OUTCOME_KINDS:
             raise ValueError(f"outcome kind must be one of {', '.join(OUTCOME_KINDS)}, not {self.kind!r}")
+        if self.required_level is not None and self.required_level not in {lv.id for lv in self.rubric_levels}:
+            raise ValueError(f"required level {self.required_level!r} is not one of the outcome's rubric levels")
+
+    def to_json(self) -> dict[str, Any]:
+        """The OB ``ResultDescription`` of this outcome (the kind in microcred's ``outcomeKind`` extension)."""
+        doc: dict[str, Any] = {"id": self.id, "type": ["ResultDescription"], "name": self.statement}
+        if self.rubric_levels:
+            doc["resultType"] = self.result_type or "RubricCriterionLevel"
+            doc["rubricCriterionLevel"] = [level.to_json() for level in self.rubric_levels]
+            if self.required_level:
+                doc["requiredLevel"] = self.required_level
+        elif self.result_type:
+            doc["resultType"] = self.result_type
+            for key, value in (
+                ("valueMin", self.value_min),
+                ("valueMax", self.value_max),
+                ("requiredValue", self.required_value),
+            ):
+                if value is not None:
+                    doc[key] = value
+        else:
+            doc["resultType"] = "Status"
+        doc["alignment"] = [target.to_json() for target in self.alignments]
+        doc["outcomeKind"] = self.kind
+        return doc
 
 
 @dataclass(frozen=True)
@@ -118,6 +173,9 @@ class AchievementDefinition:
     tags: tuple[str, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     creator: IssuerProfile | None = None
+    # the summative assessment (microcred extension terms): e.g. "project", "exam"; was identity verified?
+    assessment_method: str | None = None
+    identity_verified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +186,7 @@ class EvidenceItem:
     id: str | None = None
     genre: str | None = None
     audience: str | None = None
+    outcome_id: str | None = None  # the ResultDescription this evidence supports (``assessedOutcome``)
 
     def to_json(self) -> dict[str, Any]:
         evidence: dict[str, Any] = {"type": ["Evidence"]}
@@ -141,6 +200,8 @@ class EvidenceItem:
         ):
             if value:
                 evidence[key] = value
+        if self.outcome_id:
+            evidence["assessedOutcome"] = self.outcome_id
         return evidence
 
 
@@ -149,8 +210,9 @@ class OutcomeResult:
     """The earner's result on one outcome (OB Result linked to the outcome's ResultDescription)."""
 
     outcome_id: str
-    status: str = "Completed"
+    status: str | None = "Completed"
     value: str | None = None
+    achieved_level: str | None = None  # the id of a RubricLevel of the outcome
 
 
 @dataclass(frozen=True)
@@ -207,16 +269,11 @@ def _achievement_json(achievement: AchievementDefinition) -> dict[str, Any]:
     if alignments:
         doc["alignment"] = alignments
     if achievement.outcomes:
-        doc["resultDescription"] = [
-            {
-                "id": outcome.id,
-                "type": ["ResultDescription"],
-                "name": outcome.statement,
-                "resultType": "Status",
-                "alignment": [target.to_json() for target in outcome.alignments],
-            }
-            for outcome in achievement.outcomes
-        ]
+        doc["resultDescription"] = [outcome.to_json() for outcome in achievement.outcomes]
+    if achievement.assessment_method:
+        doc["assessmentMethod"] = achievement.assessment_method
+    if achievement.identity_verified is not None:
+        doc["identityVerified"] = bool(achievement.identity_verified)
     return doc
 
 
@@ -237,7 +294,7 @@ def build_achievement_credential(
     """Build an ``OpenBadgeCredential`` and validate it against the OB 3.0 JSON Schema (before any signing)."""
     if valid_until is not None and valid_until <= valid_from:
         raise SchemaValidationError(["validUntil: must be later than validFrom"])
-    outcome_ids = {outcome.id for outcome in achievement.outcomes}
+    outcomes_by_id = {outcome.id: outcome for outcome in achievement.outcomes}
     subject_json: dict[str, Any] = {"type": ["AchievementSubject"]}
     if subject.did:
         subject_json["id"] = subject.did
@@ -254,16 +311,29 @@ def build_achievement_credential(
     subject_json["achievement"] = _achievement_json(achievement)
     result_json = []
     for result in results:
-        if result.outcome_id not in outcome_ids:
+        outcome = outcomes_by_id.get(result.outcome_id)
+        if outcome is None:
             raise SchemaValidationError([f"result refers to unknown outcome {result.outcome_id!r}"])
-        item: dict[str, Any] = {"type": ["Result"], "resultDescription": result.outcome_id, "status": result.status}
+        item: dict[str, Any] = {"type": ["Result"], "resultDescription": result.outcome_id}
+        if result.achieved_level is not None:
+            if result.achieved_level not in {level.id for level in outcome.rubric_levels}:
+                raise SchemaValidationError([f"achievedLevel {result.achieved_level!r} is not a level of its outcome"])
+            item["achievedLevel"] = result.achieved_level
+        if result.status:
+            item["status"] = result.status
         if result.value:
             item["value"] = result.value
         result_json.append(item)
     if result_json:
         subject_json["result"] = result_json
     credential: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, *extra_contexts],
+        "@context": [
+            CREDENTIALS_V2,
+            OB_V3P0_CONTEXT,
+            OB_V3P0_EXTENSIONS,
+            *([MICROCRED_OB_EXTENSIONS] if achievement.outcomes or evidence else []),
+            *[c for c in extra_contexts if c != MICROCRED_OB_EXTENSIONS],
+        ],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement.name,
@@ -276,6 +346,9 @@ def build_achievement_credential(
         credential["awardedDate"] = format_datetime(awarded_date)
     credential["credentialSubject"] = subject_json
     if evidence:
+        for item in evidence:
+            if item.outcome_id is not None and item.outcome_id not in outcomes_by_id:
+                raise SchemaValidationError([f"evidence refers to unknown outcome {item.outcome_id!r}"])
         credential["evidence"] = [item.to_json() for item in evidence]
     if credential_status is not None:
         credential["credentialStatus"] = credential_status
