@@ -346,10 +346,10 @@ def build_achievement_credential(
         credential["awardedDate"] = format_datetime(awarded_date)
     credential["credentialSubject"] = subject_json
     if evidence:
-        for item in evidence:
-            if item.outcome_id is not None and item.outcome_id not in outcomes_by_id:
-                raise SchemaValidationError([f"evidence refers to unknown outcome {item.outcome_id!r}"])
-        credential["evidence"] = [item.to_json() for item in evidence]
+        for piece in evidence:
+            if piece.outcome_id is not None and piece.outcome_id not in outcomes_by_id:
+                raise SchemaValidationError([f"evidence refers to unknown outcome {piece.outcome_id!r}"])
+        credential["evidence"] = [piece.to_json() for piece in evidence]
     if credential_status is not None:
         credential["credentialStatus"] = credential_status
     credential["credentialSchema"] = [{"id": ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": SCHEMA_TYPE}]
