@@ -57,6 +57,39 @@ def schema_errors(document: Any, schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA
     return messages
 
 
+# Classes whose `type` the generated schemas require as an array. In JSON-LD a single value and a one-element
+# array are the same statement (the signature covers the RDF, which cannot tell them apart), and 1EdTech's own
+# samples use the single form (the CLR test vector's nested credential has "type": "Profile"), so a verifier
+# reads the single form as the set it denotes. Builders always write arrays.
+_SET_TYPED = frozenset(
+    {
+        "Achievement",
+        "AchievementSubject",
+        "Address",
+        "Alignment",
+        "EndorsementSubject",
+        "Evidence",
+        "Profile",
+        "Related",
+        "Result",
+        "ResultDescription",
+        "RubricCriterionLevel",
+    }
+)
+
+
+def as_json_ld_sets(node: Any) -> Any:
+    """A copy of ``node`` where a single ``type`` value of a set-typed OB class is written as an array."""
+    if isinstance(node, list):
+        return [as_json_ld_sets(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: as_json_ld_sets(value) for key, value in node.items()}
+    if isinstance(copy.get("type"), str) and copy["type"] in _SET_TYPED:
+        copy["type"] = [copy["type"]]
+    return copy
+
+
 def schema_for(document: dict[str, Any]) -> str | None:
     """Which bundled schema applies to a credential, from its type."""
     types = document.get("type")

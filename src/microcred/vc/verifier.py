@@ -18,7 +18,7 @@ from microcred.vc.dataintegrity import ProofOutcome, parse_datetime, proofs_of, 
 from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
 from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
-from microcred.vc.schema import schema_errors, schema_for
+from microcred.vc.schema import as_json_ld_sets, schema_errors, schema_for
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,22 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class NestedResult:
+    """A credential carried inside another (a CLR's achievement credentials, embedded endorsements)."""
+
+    label: str  # where it sits, e.g. "credentialSubject.verifiableCredential[0]"
+    kind: str  # "credential" | "endorsement"
+    result: VerificationResult
+
+
+@dataclass(frozen=True)
 class VerificationResult:
     verified: bool
     checks: tuple[CheckResult, ...]
     credential: dict[str, Any] | None = None
     format: str | None = None  # "di" | "jwt"
     issuer: str | None = None
+    nested: tuple[NestedResult, ...] = ()
 
     @property
     def failures(self) -> list[CheckResult]:
@@ -50,7 +60,10 @@ class VerificationResult:
         return "not verified: " + "; ".join(c.reason for c in self.failures)
 
     def to_json(self) -> dict[str, Any]:
-        return {"verified": self.verified, "checks": [c.to_json() for c in self.checks]}
+        doc: dict[str, Any] = {"verified": self.verified, "checks": [c.to_json() for c in self.checks]}
+        if self.nested:
+            doc["nested"] = [{"source": n.label, "kind": n.kind, **n.result.to_json()} for n in self.nested]
+        return doc
 
 
 class StatusChecker(Protocol):
@@ -86,14 +99,16 @@ class Verifier:
         registry: ContextRegistry | None = None,
         status_checker: StatusChecker | None = None,
         now: Callable[[], datetime] | None = None,
+        max_depth: int = 3,
     ) -> None:
+        self._max_depth = max_depth
         self._resolver = key_resolver
         self._registry = registry or ContextRegistry.default()
         self._status_checker = status_checker
         self._now = now or (lambda: datetime.now(UTC))
 
     # -- entry point ----------------------------------------------------------------------------
-    def verify(self, source: dict[str, Any] | str) -> VerificationResult:
+    def verify(self, source: dict[str, Any] | str, *, _depth: int = 0) -> VerificationResult:
         run = _Run()
         credential: dict[str, Any] | None
         fmt: str | None
@@ -141,16 +156,49 @@ class Verifier:
         self._check_issuer(run, credential, resolved, created)
         self._check_validity(run, credential)
         self._check_status(run, credential)
-        verified = bool(run.checks) and all(c.passed for c in run.checks) and any(
-            c.check == "proof" and c.passed for c in run.checks
+        nested = self._check_nested(run, credential, _depth)
+        verified = (
+            bool(run.checks)
+            and all(c.passed for c in run.checks)
+            and any(c.check == "proof" and c.passed for c in run.checks)
         )
-        return VerificationResult(verified, tuple(run.checks), credential, fmt, _issuer_id(credential))
+        return VerificationResult(verified, tuple(run.checks), credential, fmt, _issuer_id(credential), nested)
 
     # -- checks ---------------------------------------------------------------------------------
+    def _check_nested(self, run: _Run, credential: dict[str, Any], depth: int) -> tuple[NestedResult, ...]:
+        """Verify the credentials a credential carries: a CLR's credentials, embedded endorsements."""
+        found = list(_embedded(credential))
+        if not found:
+            return ()
+        if depth >= self._max_depth:
+            run.add("nested", False, f"credentials nested deeper than {self._max_depth} levels were not checked")
+            return ()
+        results = tuple(NestedResult(label, kind, self.verify(item, _depth=depth + 1)) for label, kind, item in found)
+        for kind, check in (("credential", "nested credentials"), ("endorsement", "endorsements")):
+            group = [n for n in results if n.kind == kind]
+            if not group:
+                continue
+            failed = [n for n in group if not n.result.verified]
+            if failed:
+                first = failed[0]
+                run.add(
+                    check, False, f"{len(failed)} of {len(group)} not verified; {first.label}: {first.result.summary}"
+                )
+            else:
+                run.add(check, True, f"all {len(group)} verified")
+        return results
+
     def _check_shape(self, run: _Run, credential: dict[str, Any]) -> None:
         types = _as_list(credential.get("type"))
         if "VerifiableCredential" not in types:
             run.add("schema", False, "the document is not a VerifiableCredential (type is missing it)")
+            return
+        if "ClrCredential" in types:
+            problems = _clr_shape_problems(credential)
+            if problems:
+                run.add("schema", False, f"not a valid ClrCredential: {problems[0]}")
+            else:
+                run.add("schema", True, "has the shape CLR 2.0 requires (no published JSON Schema exists)")
             return
         contexts = _as_list(credential.get("@context"))
         schema_url = schema_for(credential)
@@ -159,18 +207,14 @@ class Verifier:
             proofs = proofs_of(credential)
             if proofs:
                 unsigned["proof"] = proofs
-            errors = schema_errors(unsigned, schema_url)
+            errors = schema_errors(as_json_ld_sets(unsigned), schema_url)
             name = schema_url.rsplit("/", 1)[-1]
             if errors:
                 run.add("schema", False, f"does not match {name}: {errors[0]}")
             else:
                 run.add("schema", True, f"matches the 1EdTech JSON Schema {name}")
             return
-        missing = [
-            f
-            for f in ("@context", "type", "issuer", "credentialSubject")
-            if f not in credential
-        ]
+        missing = [f for f in ("@context", "type", "issuer", "credentialSubject") if f not in credential]
         if contexts[:1] == [CREDENTIALS_V1] and "issuanceDate" not in credential:
             missing.append("issuanceDate")
         if missing:
@@ -282,3 +326,48 @@ class Verifier:
             except Exception as exc:  # a checker failure is a failed check, never a pass
                 passed, reason = False, f"status could not be checked: {exc}"
             run.add("status", passed, reason)
+
+
+def _embedded(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(label, kind, credential) for each credential carried inside ``credential``."""
+    found: list[tuple[str, str, Any]] = []
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    types = _as_list(credential.get("type"))
+    if "ClrCredential" in types:
+        for index, item in enumerate(_as_list(subject.get("verifiableCredential") or [])):
+            found.append((f"credentialSubject.verifiableCredential[{index}]", "credential", item))
+    holders: list[tuple[str, Any]] = [("", credential), ("issuer.", credential.get("issuer"))]
+    achievement = subject.get("achievement")
+    if isinstance(achievement, dict):
+        holders.append(("credentialSubject.achievement.", achievement))
+    for prefix, holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        for field in ("endorsement", "endorsementJwt"):
+            for index, item in enumerate(_as_list(holder.get(field) or [])):
+                found.append((f"{prefix}{field}[{index}]", "endorsement", item))
+    return found
+
+
+def _clr_shape_problems(credential: dict[str, Any]) -> list[str]:
+    """CLR 2.0 has no published JSON Schema; check the fields its data model requires."""
+    problems = [
+        f"missing {f}" for f in ("id", "issuer", "validFrom", "name", "credentialSubject") if f not in credential
+    ]
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return problems or ["credentialSubject must be an object"]
+    if "ClrSubject" not in _as_list(subject.get("type")):
+        problems.append("credentialSubject.type must include ClrSubject")
+    if not subject.get("id") and not subject.get("identifier"):
+        problems.append("credentialSubject needs an id or an identifier")
+    credentials = subject.get("verifiableCredential")
+    if not isinstance(credentials, list) or not credentials:
+        problems.append("credentialSubject.verifiableCredential must list at least one credential")
+    for index, association in enumerate(_as_list(subject.get("association") or [])):
+        if not isinstance(association, dict) or not all(
+            k in association for k in ("associationType", "sourceId", "targetId")
+        ):
+            problems.append(f"association[{index}] needs associationType, sourceId and targetId")
+    return problems
