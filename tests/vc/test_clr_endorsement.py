@@ -121,7 +121,7 @@ def test_endorsement_verifies_alone_and_embedded() -> None:
     forged["credentialSubject"]["achievement"]["endorsement"][0]["credentialSubject"]["endorsementComment"] = "x"
     resigned = sign_data_integrity(forged, KEY, KEY.did_key_verification_method, created=NOW)
     result = VERIFIER.verify(resigned)
-    assert not result.verified and "endorsement[0]" in [c for c in result.checks if not c.passed][0].reason
+    assert not result.verified and "endorsement[0]" in next(c for c in result.checks if not c.passed).reason
 
 
 def test_endorsement_builder_validates() -> None:

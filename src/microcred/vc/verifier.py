@@ -344,9 +344,9 @@ def _embedded(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:
     for prefix, holder in holders:
         if not isinstance(holder, dict):
             continue
-        for field in ("endorsement", "endorsementJwt"):
-            for index, item in enumerate(_as_list(holder.get(field) or [])):
-                found.append((f"{prefix}{field}[{index}]", "endorsement", item))
+        for name in ("endorsement", "endorsementJwt"):
+            for index, item in enumerate(_as_list(holder.get(name) or [])):
+                found.append((f"{prefix}{name}[{index}]", "endorsement", item))
     return found
 
 
