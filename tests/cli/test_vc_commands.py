@@ -209,3 +209,17 @@ def test_verify_baked_png_and_svg(tmp_path: Path) -> None:
     binary = tmp_path / "x.bin"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in invoke("verify", str(binary)).output
+
+
+def test_verify_clr_reports_each_nested_credential(tmp_path: Path) -> None:
+    vector = load(EXAMPLES / "clr2-testvector-eddsa-rdfc-2022.json")
+    vm = vector["proofOptions"]["verificationMethod"]
+    trusted = write(tmp_path / "t.json", {vm: vector["keyPair"]["publicKeyMultibase"]})
+    clr = write(tmp_path / "clr.json", vector["signedCredential"])
+    result = invoke("verify", str(clr), "--trusted-keys", str(trusted), "--json")
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    assert line["nested"][0]["source"] == "credentialSubject.verifiableCredential[0]"
+    assert line["nested"][0]["verified"] is True
+    table = invoke("verify", str(clr), "--trusted-keys", str(trusted))
+    assert table.exit_code == 0 and "verifiableCredential[0] (credential)" in table.stdout

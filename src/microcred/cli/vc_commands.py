@@ -19,6 +19,7 @@ from microcred.vc import (
     KeyFormatError,
     SigningError,
     VCError,
+    VerificationResult,
     load_key_file,
     sign_data_integrity,
     sign_jwt,
@@ -155,6 +156,20 @@ def _inputs(source: str) -> list[tuple[str, Any]]:
     fail(f"{source}: expected a credential object, an array of credentials or a JWT")
 
 
+def _print_result(console: Console, label: str, result: VerificationResult, depth: int = 0) -> None:
+    verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
+    indent = "  " * depth
+    table = Table(title=f"{indent}{label}: {verdict}", title_justify="left", show_lines=False)
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("reason", overflow="fold")
+    for check in result.checks:
+        table.add_row(check.check, "[green]pass[/]" if check.passed else "[red]FAIL[/]", check.reason)
+    console.print(table)
+    for nested in result.nested:  # each credential inside a CLR, each embedded endorsement
+        _print_result(console, f"{label} › {nested.label} ({nested.kind})", nested.result, depth + 1)
+
+
 @app.command("verify")
 def verify(
     sources: Annotated[
@@ -189,14 +204,7 @@ def verify(
         if as_json:
             typer.echo(json.dumps({"source": label, **result.to_json()}, ensure_ascii=False))
             continue
-        verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
-        table = Table(title=f"{label}: {verdict}", title_justify="left", show_lines=False)
-        table.add_column("check")
-        table.add_column("result")
-        table.add_column("reason", overflow="fold")
-        for check in result.checks:
-            table.add_row(check.check, "[green]pass[/]" if check.passed else "[red]FAIL[/]", check.reason)
-        console.print(table)
+        _print_result(console, label, result)
     if not all_ok:
         raise typer.Exit(EXIT_FAILED)
 
