@@ -147,3 +147,60 @@ def assessed_credential(*, issuer_id: str, valid_from: datetime = NOW - timedelt
             ob.OutcomeResult(outcomes[1].id, status=None, value="84"),
         ],
     )
+
+
+def transcript_credential(
+    *, issuer_id: str, grading_scheme: str = "letter_grade", result: str | None = "A-", with_outcomes: bool = True
+) -> dict[str, Any]:
+    """A credential carrying every transcript field (issue 8): OB creditsEarned/term/activity dates/final result and
+    microcred's extension terms (credit unit, workload, EQF/national level, EU mandatory elements, award route)."""
+    issuer = ob.IssuerProfile(id=issuer_id, name="Northern Lakes College", country="CA")
+    base = "https://example.ca/achievements/3"
+    outcomes = (
+        ob.Outcome(
+            id=f"{base}#outcome-1",
+            statement="Model relational data",
+            kind="skill",
+            alignments=(ob.AlignmentTarget("http://data.europa.eu/esco/skill/sql", "SQL", "ESCO v1.1.1"),),
+        ),
+    )
+    achievement = ob.AchievementDefinition(
+        id=base,
+        name="Relational Databases",
+        description="Design and query relational databases.",
+        criteria_narrative="Pass the project.",
+        credits_available=3.0,
+        human_code="DBS-101",
+        outcomes=outcomes if with_outcomes else (),
+        transcript=ob.TranscriptDefinition(
+            credit_unit="SemesterHour",
+            notional_hours=42.5,
+            eqf_level=5,
+            qualification_framework="Ontario Qualifications Framework",
+            qualification_level="OQF 5 — Ontario College Diploma «niveau»",
+            form_of_participation="blended",
+            quality_assurance_type="internal institutional review",
+            quality_assurance_reference="https://example.ca/qa/policy-12",
+            awarding_body="Northern Lakes College",
+            awarding_country="CA",
+            grading_scheme=grading_scheme,
+            prerequisites=("https://example.ca/achievements/1",),
+        ),
+    )
+    return ob.build_achievement_credential(
+        credential_id="https://example.ca/credentials/ghi",
+        issuer=issuer,
+        achievement=achievement,
+        subject=ob.SubjectIdentity(email="learner@example.ca", salt="pepper"),
+        valid_from=NOW - timedelta(days=1),
+        awarded_date=NOW - timedelta(days=1),
+        results=[ob.OutcomeResult(outcomes[0].id)] if with_outcomes else [],
+        record=ob.SubjectRecord(
+            credits_earned=3.0,
+            term="Fall 2026",
+            activity_start=datetime(2026, 9, 8, tzinfo=UTC),
+            activity_end=datetime(2026, 12, 18, tzinfo=UTC),
+            result_value=result,
+            award_route="rpl",
+        ),
+    )

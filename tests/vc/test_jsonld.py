@@ -9,7 +9,7 @@ import pytest
 
 from microcred.vc import ContextRegistry, Ed25519Key, JsonLdSafeModeError, UnknownContextError, VCError, jsonld
 from microcred.vc.errors import JsonLdError
-from support.credentials import assessed_credential, sample_credential, signed_sample
+from support.credentials import assessed_credential, sample_credential, signed_sample, transcript_credential
 from support.vectors import EXAMPLES, load
 
 SAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json") if not p.name.endswith("legacy-vc1-ed25519signature2020.json"))
@@ -22,6 +22,15 @@ def _documents() -> list[tuple[str, dict[str, Any]]]:
         ("builder-signed", signed_sample(key)),
         ("builder-fr", sample_credential(issuer_id=key.did_key, language="fr")),
         ("builder-assessed-extension", assessed_credential(issuer_id=key.did_key)),
+        ("builder-transcript-extension", transcript_credential(issuer_id=key.did_key)),
+        (
+            "builder-transcript-percent-no-outcomes",
+            transcript_credential(issuer_id=key.did_key, grading_scheme="percent", result="87.5", with_outcomes=False),
+        ),
+        (
+            "builder-transcript-pass",
+            transcript_credential(issuer_id=key.did_key, grading_scheme="pass_fail", result="Pass"),
+        ),
     ]
     for name in SAMPLES:
         data = load(EXAMPLES / name)
@@ -152,4 +161,40 @@ def test_microcred_extension_terms_are_defined_and_an_unknown_one_is_not() -> No
         assert f"https://microcred.org/ns/ob-extensions#{term}" in nquads
     doc["credentialSubject"]["achievement"]["resultDescription"][0]["outcomeLevel"] = "made up"
     with pytest.raises(JsonLdSafeModeError, match="outcomeLevel"):
+        jsonld.canonicalize(doc)
+
+
+TRANSCRIPT_TERMS = (
+    "creditUnit",
+    "notionalWorkload",
+    "eqfLevel",
+    "qualificationFramework",
+    "qualificationLevel",
+    "formOfParticipation",
+    "qualityAssuranceType",
+    "qualityAssuranceReference",
+    "awardingBody",
+    "awardingCountry",
+    "prerequisite",
+    "awardRoute",
+)
+
+
+def test_transcript_terms_pass_safe_mode_and_land_in_the_graph() -> None:
+    doc = transcript_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+    nquads = jsonld.canonicalize(doc)
+    for term in TRANSCRIPT_TERMS:
+        assert f"<https://microcred.org/ns/ob-extensions#{term}>" in nquads, term
+    for term in ("creditsEarned", "term", "activityStartDate", "activityEndDate", "creditsAvailable", "humanCode"):
+        assert f"<https://purl.imsglobal.org/spec/vc/ob/vocab.html#{term}>" in nquads, term
+    assert '"PT42H30M"^^<http://www.w3.org/2001/XMLSchema#duration>' in nquads
+    assert '"recognitionOfPriorLearning"' in nquads
+    subject = doc["credentialSubject"]
+    assert subject["result"][-1] == {
+        "type": ["Result"],
+        "resultDescription": "https://example.ca/achievements/3#final-result",
+        "value": "A-",
+    }
+    subject["achievement"]["creditUnits"] = "typo"
+    with pytest.raises(JsonLdSafeModeError, match="creditUnits"):
         jsonld.canonicalize(doc)

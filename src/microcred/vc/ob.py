@@ -176,6 +176,108 @@ class AchievementDefinition:
     # the summative assessment (microcred extension terms): e.g. "project", "exam"; was identity verified?
     assessment_method: str | None = None
     identity_verified: bool | None = None
+    # transcript record (issue 8); OB has creditsAvailable/humanCode, the rest are microcred extension terms
+    transcript: TranscriptDefinition | None = None
+
+
+GRADING_SCHEMES = {"pass_fail": "Status", "letter_grade": "LetterGrade", "percent": "Percent"}
+LETTER_GRADES = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
+AWARD_ROUTES = {"course": "course", "rpl": "recognitionOfPriorLearning"}
+
+
+@dataclass(frozen=True)
+class TranscriptDefinition:
+    """What a registrar needs about a definition beyond OB core (microcred extension terms, see docs).
+
+    ``grading_scheme`` (pass_fail | letter_grade | percent) adds one ``ResultDescription`` for the final result
+    (id ``<achievement id>#final-result``) that an award's :class:`SubjectRecord` result points at."""
+
+    credit_unit: str | None = None
+    notional_hours: float | None = None
+    eqf_level: int | None = None
+    qualification_framework: str | None = None
+    qualification_level: str | None = None
+    form_of_participation: str | None = None
+    quality_assurance_type: str | None = None
+    quality_assurance_reference: str | None = None
+    awarding_body: str | None = None
+    awarding_country: str | None = None
+    grading_scheme: str | None = None
+    prerequisites: tuple[str, ...] = ()  # achievement ids
+
+    def __post_init__(self) -> None:
+        if self.grading_scheme is not None and self.grading_scheme not in GRADING_SCHEMES:
+            raise ValueError(f"grading scheme must be one of {', '.join(GRADING_SCHEMES)}")
+        if self.eqf_level is not None and not 1 <= self.eqf_level <= 8:
+            raise ValueError("EQF level must be between 1 and 8")
+
+    def final_result_description(self, achievement_id: str) -> dict[str, Any] | None:
+        if self.grading_scheme is None:
+            return None
+        doc: dict[str, Any] = {
+            "id": final_result_id(achievement_id),
+            "type": ["ResultDescription"],
+            "name": "Final result",
+            "resultType": GRADING_SCHEMES[self.grading_scheme],
+        }
+        if self.grading_scheme == "letter_grade":
+            doc["allowedValue"] = list(LETTER_GRADES)
+        elif self.grading_scheme == "percent":
+            doc["valueMin"], doc["valueMax"] = "0", "100"
+        elif self.grading_scheme == "pass_fail":
+            doc["allowedValue"] = ["Pass", "Fail"]
+        return doc
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        if self.credit_unit:
+            doc["creditUnit"] = self.credit_unit
+        if self.notional_hours is not None:
+            doc["notionalWorkload"] = hours_duration(self.notional_hours)
+        if self.eqf_level is not None:
+            doc["eqfLevel"] = int(self.eqf_level)
+        for key, value in (
+            ("qualificationFramework", self.qualification_framework),
+            ("qualificationLevel", self.qualification_level),
+            ("formOfParticipation", self.form_of_participation),
+            ("qualityAssuranceType", self.quality_assurance_type),
+            ("qualityAssuranceReference", self.quality_assurance_reference),
+            ("awardingBody", self.awarding_body),
+            ("awardingCountry", self.awarding_country),
+        ):
+            if value:
+                doc[key] = value
+        if self.prerequisites:
+            doc["prerequisite"] = list(self.prerequisites)
+        return doc
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    """The award's transcript line: OB ``creditsEarned``, ``term``, ``activityStartDate``/``EndDate``, the final
+    ``result`` (against the definition's grading scheme) and microcred's ``awardRoute`` (course | rpl)."""
+
+    credits_earned: float | None = None
+    term: str | None = None
+    activity_start: datetime | None = None
+    activity_end: datetime | None = None
+    result_value: str | None = None
+    award_route: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.award_route is not None and self.award_route not in AWARD_ROUTES:
+            raise ValueError(f"award route must be one of {', '.join(AWARD_ROUTES)}")
+
+
+def final_result_id(achievement_id: str) -> str:
+    return f"{achievement_id}#final-result"
+
+
+def hours_duration(hours: float) -> str:
+    """ISO 8601 duration of ``hours`` (``PT40H``, ``PT7H30M``)."""
+    minutes = round(hours * 60)
+    whole, rest = divmod(minutes, 60)
+    return f"PT{whole}H" + (f"{rest}M" if rest else "")
 
 
 @dataclass(frozen=True)
@@ -268,13 +370,64 @@ def _achievement_json(achievement: AchievementDefinition) -> dict[str, Any]:
                 alignments.append(target.to_json())
     if alignments:
         doc["alignment"] = alignments
-    if achievement.outcomes:
-        doc["resultDescription"] = [outcome.to_json() for outcome in achievement.outcomes]
+    descriptions = [outcome.to_json() for outcome in achievement.outcomes]
+    final = achievement.transcript.final_result_description(achievement.id) if achievement.transcript else None
+    if final is not None:
+        descriptions.append(final)
+    if descriptions:
+        doc["resultDescription"] = descriptions
     if achievement.assessment_method:
         doc["assessmentMethod"] = achievement.assessment_method
     if achievement.identity_verified is not None:
         doc["identityVerified"] = bool(achievement.identity_verified)
+    if achievement.transcript is not None:
+        doc.update(achievement.transcript.to_json())
     return doc
+
+
+def _record_json(
+    record: SubjectRecord, achievement: AchievementDefinition
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The record's AchievementSubject properties, and its final Result (or None)."""
+    doc: dict[str, Any] = {}
+    if record.credits_earned is not None:
+        doc["creditsEarned"] = float(record.credits_earned)
+    if record.term:
+        doc["term"] = record.term
+    if record.activity_start is not None:
+        doc["activityStartDate"] = format_datetime(record.activity_start)
+    if record.activity_end is not None:
+        doc["activityEndDate"] = format_datetime(record.activity_end)
+    if record.award_route:
+        doc["awardRoute"] = AWARD_ROUTES[record.award_route]
+    if (
+        record.activity_start is not None
+        and record.activity_end is not None
+        and record.activity_end < record.activity_start
+    ):
+        raise SchemaValidationError(["activityEndDate: must not be before activityStartDate"])
+    if record.result_value is None:
+        return doc, None
+    scheme = achievement.transcript.grading_scheme if achievement.transcript else None
+    if scheme is None:
+        raise SchemaValidationError(["result: the achievement declares no grading scheme for a final result"])
+    result: dict[str, Any] = {
+        "type": ["Result"],
+        "resultDescription": final_result_id(achievement.id),
+        "value": record.result_value,
+    }
+    if scheme == "pass_fail":
+        result["status"] = "Completed" if record.result_value == "Pass" else "Failed"
+    return doc, result
+
+
+def _uses_extension(achievement: AchievementDefinition, record: SubjectRecord | None) -> bool:
+    return bool(
+        (achievement.transcript and achievement.transcript.to_json())
+        or (record is not None and record.award_route)
+        or achievement.assessment_method
+        or achievement.identity_verified is not None
+    )
 
 
 def build_achievement_credential(
@@ -290,6 +443,7 @@ def build_achievement_credential(
     results: list[OutcomeResult] | tuple[OutcomeResult, ...] = (),
     extra_contexts: tuple[str, ...] = (),
     credential_status: dict[str, Any] | list[dict[str, Any]] | None = None,
+    record: SubjectRecord | None = None,
 ) -> dict[str, Any]:
     """Build an ``OpenBadgeCredential`` and validate it against the OB 3.0 JSON Schema (before any signing)."""
     if valid_until is not None and valid_until <= valid_from:
@@ -324,6 +478,11 @@ def build_achievement_credential(
         if result.value:
             item["value"] = result.value
         result_json.append(item)
+    if record is not None:
+        record_json, final_result = _record_json(record, achievement)
+        subject_json.update(record_json)
+        if final_result is not None:
+            result_json.append(final_result)
     if result_json:
         subject_json["result"] = result_json
     credential: dict[str, Any] = {
@@ -331,7 +490,11 @@ def build_achievement_credential(
             CREDENTIALS_V2,
             OB_V3P0_CONTEXT,
             OB_V3P0_EXTENSIONS,
-            *([MICROCRED_OB_EXTENSIONS] if achievement.outcomes or evidence else []),
+            *(
+                [MICROCRED_OB_EXTENSIONS]
+                if achievement.outcomes or evidence or _uses_extension(achievement, record)
+                else []
+            ),
             *[c for c in extra_contexts if c != MICROCRED_OB_EXTENSIONS],
         ],
         "id": credential_id,
