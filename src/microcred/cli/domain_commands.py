@@ -145,15 +145,15 @@ def demo() -> None:
             links = seed_demo_users(session, base_url=settings.base_url)
     from microcred.awards.services import credential_url
 
+    typer.echo("one-time sign-in links (valid for 7 days; `microcred demo` prints new ones):")
+    for role, label in (("org_admin", "staff"), ("partner_reviewer", "partner"), ("earner", "earner")):
+        if role in links:
+            typer.echo(f"  {label:<12} {links[role]}")
     made = ", ".join(f"{n} {what}" for what, n in result.created.items() if n) or "nothing new (already seeded)"
     typer.echo(f"demo data: {made}")
     typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
     for name, award_id in result.lifecycle.items():
         typer.echo(f"  {name:<12} {credential_url(award_id, settings.base_url)}")
-    typer.echo("one-time sign-in links (valid for 7 days; `microcred demo` prints new ones):")
-    for role, label in (("org_admin", "staff"), ("partner_reviewer", "partner"), ("earner", "earner")):
-        if role in links:
-            typer.echo(f"  {label:<12} {links[role]}")
 
 
 @app.command("serve")
