@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.assessments import services as assessments
 from microcred.audit import services as audit
 from microcred.awards.models import AWARD_FORMATS, Award, AwardStatusEvent, EvidenceItem
 from microcred.catalog import services as catalog
@@ -122,12 +123,22 @@ def _results(achievement: Achievement, results: Sequence[ResultInput | Mapping[s
                 "value": optional_text(item.value, "result value", max_length=200),
             }
         )
+    not_passed = [r for r in out if r["status"] != "Completed"]
+    if not_passed:
+        listed = "; ".join(
+            f"outcome {known[uuid.UUID(r['outcome_id'])].position + 1} "
+            f"({known[uuid.UUID(r['outcome_id'])].statement[:60]!r}) is {r['status']}"
+            for r in not_passed
+        )
+        raise InvalidInput(f"cannot issue until every outcome is passed (Completed): {listed}")
     return out
 
 
 def _achievement_definition(
-    achievement: Achievement, issuer: ob.IssuerProfile, base_url: str
+    achievement: Achievement, issuer: ob.IssuerProfile, base_url: str, session: Session | None = None
 ) -> ob.AchievementDefinition:
+    rubrics = assessments.outcome_rubric_fields(session, achievement) if session is not None else {}
+    assessment = assessments.achievement_assessment_fields(session, achievement) if session is not None else {}
     return ob.AchievementDefinition(
         id=achievement_url(achievement.id, base_url),
         name=achievement.name,
@@ -154,10 +165,12 @@ def _achievement_definition(
                     )
                     for a in outcome.alignments
                 ),
+                **rubrics.get(outcome.id, {}),
             )
             for outcome in achievement.outcomes
         ),
         creator=issuer,
+        **assessment,
     )
 
 
@@ -198,7 +211,14 @@ def issue_award(
         if valid_until is not None and valid_until <= start:
             raise InvalidInput("valid_until must be later than valid_from")
         evidence_rows = _evidence_rows(evidence)
-        result_rows = _results(achievement, results)
+        # an assessed achievement: the recorded per-outcome results (all passing) and only the PUBLIC evidence
+        assessed = assessments.issuance_inputs(session, achievement, earner.id, base_url=base_url)
+        if assessed is not None and results:
+            raise InvalidInput(
+                f"achievement {achievement.name!r} is assessed on rubrics: record each outcome's result "
+                "(assessments), do not pass results when issuing"
+            )
+        result_rows = assessed.stored_results if assessed is not None else _results(achievement, results)
 
         new_id = award_id or uuid.uuid4()
         issuer = issuers.issuer_profile(org, base_url)
@@ -207,7 +227,7 @@ def issue_award(
             credential = ob.build_achievement_credential(
                 credential_id=credential_url(new_id, base_url),
                 issuer=issuer,
-                achievement=_achievement_definition(achievement, issuer, base_url),
+                achievement=_achievement_definition(achievement, issuer, base_url, session),
                 subject=ob.SubjectIdentity(did=earner.did, email=earner.email, salt=earner.salt),
                 valid_from=start,
                 valid_until=valid_until,
@@ -222,8 +242,11 @@ def issue_award(
                         audience=e.audience,
                     )
                     for e in evidence_rows
-                ],
-                results=[
+                ]
+                + (assessed.evidence if assessed is not None else []),
+                results=assessed.results
+                if assessed is not None
+                else [
                     ob.OutcomeResult(
                         outcome_id=outcome_uri(uuid.UUID(r["outcome_id"])), status=r["status"], value=r["value"]
                     )
@@ -394,7 +417,9 @@ def _evidence_inputs(award: Award) -> list[EvidenceInput]:
     ]
 
 
-def _result_inputs(award: Award) -> list[ResultInput]:
+def _result_inputs(session: Session, award: Award) -> list[ResultInput]:
+    if assessments.get_design(session, award.achievement_id) is not None:
+        return []  # an assessed achievement: the recorded results are used again
     return [ResultInput(outcome_id=r["outcome_id"], status=r["status"], value=r.get("value")) for r in award.results]
 
 
@@ -418,7 +443,7 @@ def _replace(
         achievement_id=old.achievement_id,
         earner_id=old.earner_id,
         evidence=_evidence_inputs(old),
-        results=_result_inputs(old),
+        results=_result_inputs(session, old),
         valid_from=valid_from,
         valid_until=valid_until,
         base_url=base_url,

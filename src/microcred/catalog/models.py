@@ -92,6 +92,8 @@ class Alignment(Base):
     target_code: Mapped[str | None] = mapped_column(String(200))
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_description: Mapped[str | None] = mapped_column(Text)
+    # the outcome-kind warning the author confirmed for this alignment (None: the concept fits the kind)
+    kind_warning: Mapped[str | None] = mapped_column(Text)
 
     outcome: Mapped[LearningOutcome] = relationship(back_populates="alignments")
 

@@ -18,9 +18,20 @@ from microcred.catalog.models import OUTCOME_KINDS, Achievement, Alignment, Lear
 from microcred.db.base import utcnow
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
+from microcred.taxonomy import services as taxonomy
 from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
 
 DEFAULT_FRAMEWORK = "ESCO v1.1.1"
+
+
+class AlignmentWarnings(InvalidInput):
+    """Outcome-kind warnings the author has not confirmed (the API answers 422 listing them)."""
+
+    def __init__(self, warnings: Sequence[str]) -> None:
+        self.warnings = list(warnings)
+        super().__init__(
+            "confirm these alignment warnings (send confirm_warnings) or fix the alignments: " + "; ".join(warnings)
+        )
 
 
 @dataclass(frozen=True)
@@ -145,15 +156,49 @@ def _build_outcome(value: OutcomeInput | Mapping[str, Any], position: int) -> Le
     return outcome
 
 
+def check_alignments(
+    session: Session, outcomes: Sequence[LearningOutcome], *, confirm_warnings: bool | None = None
+) -> list[str]:
+    """Check each alignment's concept against its outcome's kind (`taxonomy.check_outcome_kind`).
+
+    Fills targetCode from the framework where the concept has one, and keeps each warning on its alignment
+    (`kind_warning`). ``confirm_warnings=False`` raises `AlignmentWarnings` when there is any warning (the API and
+    CLI pass the author's explicit confirmation); ``None`` records them without blocking. Returns the warnings.
+    """
+    warnings: list[str] = []
+    for outcome in outcomes:
+        for index, alignment in enumerate(outcome.alignments):
+            concept = taxonomy.find_concept(session, alignment.target_url)
+            if concept is not None and concept.code and not alignment.target_code:
+                alignment.target_code = concept.code
+            warning = taxonomy.check_outcome_kind(session, outcome.kind, alignment.target_url)
+            alignment.kind_warning = warning
+            if warning:
+                warnings.append(f"outcome {outcome.position + 1}, alignment {index + 1}: {warning}")
+    if warnings and confirm_warnings is False:
+        raise AlignmentWarnings(warnings)
+    return warnings
+
+
+def alignment_warnings(achievement: Achievement) -> list[str]:
+    """The (confirmed) outcome-kind warnings kept on an achievement's alignments."""
+    return [
+        f"outcome {o.position + 1}, alignment {i + 1}: {a.kind_warning}"
+        for o in achievement.outcomes
+        for i, a in enumerate(o.alignments)
+        if a.kind_warning
+    ]
+
+
 def _check_publishable(achievement: Achievement) -> None:
     if not achievement.outcomes:
         raise InvalidInput(f"achievement {achievement.name!r} has no learning outcomes; add at least one")
-    for outcome in achievement.outcomes:
-        if not outcome.alignments:
-            raise InvalidInput(
-                f"learning outcome {outcome.position + 1} ({outcome.statement[:60]!r}) has no alignment; "
-                "align it to at least one competency framework concept before publishing"
-            )
+    unaligned = [o for o in achievement.outcomes if not o.alignments]
+    if unaligned:
+        listed = "; ".join(
+            f"learning outcome {o.position + 1} ({o.statement[:60]!r}) has no alignment" for o in unaligned
+        )
+        raise InvalidInput(f"cannot publish: {listed}. Align each to at least one competency framework concept first")
 
 
 def create_achievement(
@@ -175,8 +220,12 @@ def create_achievement(
     id: uuid.UUID | None = None,
     validity_months: int | None = None,
     validity_days: int | None = None,
+    confirm_warnings: bool | None = None,
 ) -> Achievement:
-    """A new achievement (draft unless `publish`); needs at least one outcome, each of a known kind."""
+    """A new achievement (draft unless `publish`); needs at least one outcome, each of a known kind.
+
+    Alignments are checked against their outcome's kind (see `check_alignments`; ``confirm_warnings=False``
+    refuses unconfirmed warnings)."""
     issuer = issuers.get_organisation(session, issuer_id)
     if not outcomes:
         raise InvalidInput("a micro-credential needs at least one learning outcome")
@@ -199,6 +248,7 @@ def create_achievement(
         created_at=utcnow(),
     )
     achievement.outcomes = [_build_outcome(o, i) for i, o in enumerate(outcomes)]
+    warnings = check_alignments(session, achievement.outcomes, confirm_warnings=confirm_warnings)
     if publish:
         _check_publishable(achievement)
         achievement.status = "published"
@@ -208,7 +258,12 @@ def create_achievement(
         session,
         "achievement.created",
         f"achievement:{achievement.id}",
-        {"issuer_id": str(issuer.id), "name": achievement.name, "status": achievement.status},
+        {
+            "issuer_id": str(issuer.id),
+            "name": achievement.name,
+            "status": achievement.status,
+            **({"confirmed_warnings": warnings} if warnings else {}),
+        },
     )
     if publish:
         audit.record(session, "achievement.published", f"achievement:{achievement.id}", {"name": achievement.name})
@@ -216,12 +271,17 @@ def create_achievement(
 
 
 def add_outcome(
-    session: Session, achievement_id: uuid.UUID | str, outcome: OutcomeInput | Mapping[str, Any]
+    session: Session,
+    achievement_id: uuid.UUID | str,
+    outcome: OutcomeInput | Mapping[str, Any],
+    *,
+    confirm_warnings: bool | None = None,
 ) -> LearningOutcome:
     achievement = get_achievement(session, achievement_id)
     if achievement.status != "draft":
         raise InvalidInput("outcomes of a published achievement cannot change")
     built = _build_outcome(outcome, len(achievement.outcomes))
+    check_alignments(session, [built], confirm_warnings=confirm_warnings)
     achievement.outcomes.append(built)
     session.flush()
     audit.record(

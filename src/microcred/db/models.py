@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "microcred.audit.models",
     "microcred.catalog.translations",
     "microcred.accounts.models",
+    "microcred.assessments.models",
 )
 
 

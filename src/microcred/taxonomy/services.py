@@ -450,3 +450,9 @@ def check_outcome_kind(session: Session, kind: str, uri: str) -> str | None:
     if concept.withdrawn_in:
         return f"{name} is no longer in {key} {concept.withdrawn_in}: confirm the alignment or pick its successor"
     return None
+
+
+def find_concept(session: Session, uri: str) -> ConceptSummary | None:
+    """The concept (current version first) as a summary, None if no imported framework holds it."""
+    found = _find(session, uri)
+    return None if found is None else _summary(*found)
