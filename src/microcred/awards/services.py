@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -23,6 +24,7 @@ from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.status import services as status
+from microcred.transcripts import records as transcript_records
 from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
 from microcred.vc import ob
 from microcred.vc.errors import SchemaValidationError
@@ -188,11 +190,16 @@ def issue_award(
     issued_at: datetime | None = None,
     master_key: bytes | None = None,
     award_id: uuid.UUID | None = None,
+    transcript: transcript_records.AwardRecordInput | Mapping[str, Any] | None = None,
+    enforce_prerequisites: bool = True,
 ) -> Award:
     """Build the OB 3.0 credential, validate it, sign it (Data Integrity and JWT) and store it.
 
     All or nothing: everything happens inside a savepoint, so a failure at any step leaves no Award,
     no evidence and no new key behind in the caller's session. Only published achievements are awarded.
+    ``transcript``: the award's transcript line (credits earned, term, activity dates, final result, route);
+    the achievement's prerequisites must be held; pathways the award completes are issued or queued in the
+    same transaction (`transcripts.pathways`).
     """
     from microcred.vc import sign_data_integrity, sign_jwt
 
@@ -200,6 +207,8 @@ def issue_award(
     with session.begin_nested():
         achievement = catalog.get_published_achievement(session, achievement_id)
         earner = earners.get_earner(session, earner_id)
+        if enforce_prerequisites:
+            transcript_records.check_prerequisites(session, achievement, earner.id)
         org = issuers.get_organisation(session, achievement.issuer_id)
         now = (issued_at or utcnow()).replace(microsecond=0)  # as in the credential (whole seconds)
         start = valid_from or now
@@ -219,6 +228,7 @@ def issue_award(
                 "(assessments), do not pass results when issuing"
             )
         result_rows = assessed.stored_results if assessed is not None else _results(achievement, results)
+        prepared_record = transcript_records.prepare_award_record(session, achievement, transcript)
 
         new_id = award_id or uuid.uuid4()
         issuer = issuers.issuer_profile(org, base_url)
@@ -227,7 +237,10 @@ def issue_award(
             credential = ob.build_achievement_credential(
                 credential_id=credential_url(new_id, base_url),
                 issuer=issuer,
-                achievement=_achievement_definition(achievement, issuer, base_url, session),
+                achievement=dataclasses.replace(
+                    _achievement_definition(achievement, issuer, base_url, session),
+                    transcript=transcript_records.transcript_definition(session, achievement, base_url),
+                ),
                 subject=ob.SubjectIdentity(did=earner.did, email=earner.email, salt=earner.salt),
                 valid_from=start,
                 valid_until=valid_until,
@@ -253,6 +266,7 @@ def issue_award(
                     for r in result_rows
                 ],
                 credential_status=allocated.credential_status(base_url),
+                record=prepared_record.subject if prepared_record is not None else None,
             )
         except SchemaValidationError as exc:
             raise InvalidInput(str(exc)) from exc
@@ -277,6 +291,7 @@ def issue_award(
         session.add(award)
         session.flush()
         allocated.attach(session, award.id)
+        transcript_records.store_award_record(session, award.id, prepared_record)
         audit.record(
             session,
             "award.issued",
@@ -288,6 +303,9 @@ def issue_award(
                 "valid_until": valid_until.isoformat() if valid_until else None,
             },
         )
+        from microcred.transcripts import pathways  # late: pathways issue their credentials through this module
+
+        pathways.evaluate_for_earner(session, earner.id, base_url=base_url, master_key=master_key)
     return award
 
 
@@ -449,6 +467,8 @@ def _replace(
         base_url=base_url,
         format=old.format,
         master_key=master_key,
+        transcript=transcript_records.award_record_input(session, old.id),
+        enforce_prerequisites=False,
     )
     new.replaces_id, new.replacement = old.id, kind
     old.replaced_by_id = new.id

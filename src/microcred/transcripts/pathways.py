@@ -1,0 +1,556 @@
+"""Stackable pathways (EXT-1): a pathway credential earned from component achievements.
+
+Rules: all-of or N-of-M components, an optional minimum of total credits, optional ordering (the parts must have
+been earned in the components' order). A component is a local achievement, and/or what a verified external
+credential must be to count: its achievement id, or an alignment target URL.
+
+When an award is issued (or an external credential added), `evaluate_for_earner` runs in the same transaction:
+a pathway whose rule is now met gets one `PathwayCompletion` per earner (a unique row, inserted first inside a
+savepoint, so two concurrent completions cannot both issue) and its credential is issued at once (``auto``) or
+waits for a staff member's approval (``approval``). If the automatic issue cannot happen (e.g. the pathway's
+achievement is not published) the completion waits for approval instead: completing a pathway never blocks the
+award that triggered it. Every completion, issue and approval is in the audit log.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from microcred.audit import services as audit
+from microcred.awards import services as awards
+from microcred.awards.models import Award
+from microcred.catalog import services as catalog
+from microcred.db.base import utcnow
+from microcred.errors import Conflict, DomainError, InvalidInput, NotFound
+from microcred.transcripts.models import (
+    ISSUE_MODES,
+    PATHWAY_RULES,
+    AwardRecord,
+    ExternalCredential,
+    Pathway,
+    PathwayCompletion,
+    PathwayComponent,
+)
+from microcred.validation import as_uuid, one_of, optional_text, optional_url
+
+
+@dataclass(frozen=True)
+class ComponentInput:
+    achievement_id: uuid.UUID | str | None = None
+    external_achievement_id: str | None = None
+    alignment_url: str | None = None
+    label: str | None = None
+
+
+def _component(raw: ComponentInput | Mapping[str, Any] | str | uuid.UUID) -> ComponentInput:
+    if isinstance(raw, ComponentInput):
+        return raw
+    if isinstance(raw, (str, uuid.UUID)):
+        return ComponentInput(achievement_id=raw)
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("each pathway component must be an achievement id or an object")
+    unknown = set(raw) - set(ComponentInput.__dataclass_fields__)
+    if unknown:
+        raise InvalidInput(f"unknown pathway component field(s): {', '.join(sorted(map(str, unknown)))}")
+    return ComponentInput(**raw)
+
+
+def create_pathway(
+    session: Session,
+    *,
+    achievement_id: uuid.UUID | str,
+    components: Sequence[ComponentInput | Mapping[str, Any] | str | uuid.UUID],
+    rule: str = "all_of",
+    required_count: int | None = None,
+    min_credits: float | None = None,
+    ordered: bool = False,
+    issue_mode: str = "auto",
+    id: uuid.UUID | None = None,
+) -> Pathway:
+    """Define the pathway credential ``achievement_id`` (e.g. a Certificate) earned from ``components``."""
+    achievement = catalog.get_achievement(session, achievement_id)
+    if session.scalars(select(Pathway).where(Pathway.achievement_id == achievement.id)).first() is not None:
+        raise Conflict(f"achievement {achievement.name!r} already is a pathway credential")
+    rule = one_of(rule, "rule", PATHWAY_RULES)
+    issue_mode = one_of(issue_mode, "issue_mode", ISSUE_MODES)
+    if not components:
+        raise InvalidInput("a pathway needs at least one component")
+    rows: list[PathwayComponent] = []
+    seen: set[uuid.UUID] = set()
+    for index, raw in enumerate(components):
+        data = _component(raw)
+        where = f"component {index + 1}"
+        local = catalog.get_achievement(session, data.achievement_id) if data.achievement_id else None
+        external = optional_url(data.external_achievement_id, f"{where}: external_achievement_id")
+        if data.external_achievement_id and external is None:
+            raise InvalidInput(f"{where}: external_achievement_id must be an http(s) URL")
+        alignment = optional_url(data.alignment_url, f"{where}: alignment_url")
+        if local is None and external is None and alignment is None:
+            raise InvalidInput(f"{where}: give an achievement_id, an external_achievement_id or an alignment_url")
+        if local is not None:
+            if local.id == achievement.id:
+                raise InvalidInput(f"{where}: a pathway cannot be its own component")
+            if local.id in seen:
+                raise InvalidInput(f"{where}: achievement {local.name!r} is listed twice")
+            seen.add(local.id)
+        rows.append(
+            PathwayComponent(
+                id=uuid.uuid4(),
+                position=index,
+                achievement_id=local.id if local else None,
+                external_achievement_id=external,
+                alignment_url=alignment,
+                label=optional_text(data.label, f"{where}: label", max_length=300) or (local.name if local else None),
+            )
+        )
+    if rule == "n_of_m":
+        if isinstance(required_count, bool) or not isinstance(required_count, int):
+            raise InvalidInput("an N-of-M pathway needs required_count (a whole number)")
+        if not 1 <= required_count <= len(rows):
+            raise InvalidInput(f"required_count must be between 1 and the number of components ({len(rows)})")
+    elif required_count is not None:
+        raise InvalidInput("required_count is only for an n_of_m pathway (all_of needs every component)")
+    if min_credits is not None:
+        if isinstance(min_credits, bool) or not isinstance(min_credits, (int, float)) or min_credits < 0:
+            raise InvalidInput("min_credits must be a non-negative number")
+        min_credits = float(min_credits)
+    pathway = Pathway(
+        id=id or uuid.uuid4(),
+        achievement_id=achievement.id,
+        rule=rule,
+        required_count=required_count,
+        min_credits=min_credits,
+        ordered=bool(ordered),
+        issue_mode=issue_mode,
+        created_at=utcnow(),
+    )
+    pathway.components = rows
+    session.add(pathway)
+    session.flush()
+    audit.record(
+        session,
+        "pathway.created",
+        f"pathway:{pathway.id}",
+        {
+            "achievement_id": str(achievement.id),
+            "rule": rule,
+            "required_count": required_count,
+            "min_credits": min_credits,
+            "ordered": pathway.ordered,
+            "issue_mode": issue_mode,
+            "components": [_component_json(c) for c in rows],
+        },
+    )
+    return pathway
+
+
+def _component_json(c: PathwayComponent) -> dict[str, Any]:
+    return {
+        "position": c.position,
+        "achievement_id": str(c.achievement_id) if c.achievement_id else None,
+        "external_achievement_id": c.external_achievement_id,
+        "alignment_url": c.alignment_url,
+        "label": c.label,
+    }
+
+
+def get_pathway(session: Session, pathway_id: uuid.UUID | str) -> Pathway:
+    pathway = session.get(Pathway, as_uuid(pathway_id, "pathway"))
+    if pathway is None:
+        raise NotFound(f"no pathway with id {pathway_id}")
+    return pathway
+
+
+def list_pathways(session: Session) -> list[Pathway]:
+    return list(session.scalars(select(Pathway).order_by(Pathway.created_at, Pathway.id)))
+
+
+def pathway_of(session: Session, achievement_id: uuid.UUID) -> Pathway | None:
+    return session.scalars(select(Pathway).where(Pathway.achievement_id == achievement_id)).first()
+
+
+def pathways_containing(session: Session, achievement_id: uuid.UUID) -> list[Pathway]:
+    ids = session.scalars(
+        select(PathwayComponent.pathway_id).where(PathwayComponent.achievement_id == achievement_id)
+    ).all()
+    return [get_pathway(session, i) for i in dict.fromkeys(ids)]
+
+
+# -- what an earner holds ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Part:
+    """Something the earner holds that may count: one of our awards, or a verified external credential."""
+
+    kind: str  # award | external
+    id: uuid.UUID
+    achievement_key: str  # local achievement uuid, or the external achievement id URL
+    local_achievement_id: uuid.UUID | None
+    name: str
+    credits: float
+    earned_at: datetime
+    alignment_urls: frozenset[str]
+    credential_url: str | None = None
+
+
+def _usable_awards(session: Session, earner_id: uuid.UUID) -> list[Award]:
+    """Active, current (not replaced) awards whose final result is not a Fail, oldest first, one per achievement."""
+    failed = set(
+        session.scalars(
+            select(AwardRecord.award_id)
+            .join(Award, Award.id == AwardRecord.award_id)
+            .where(Award.earner_id == earner_id, AwardRecord.result_value == "Fail")
+        )
+    )
+    chosen: dict[uuid.UUID, Award] = {}
+    rows = session.scalars(
+        select(Award)
+        .where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
+        .order_by(Award.issued_at, Award.id)
+    )
+    for award in rows:
+        if award.id not in failed:
+            chosen.setdefault(award.achievement_id, award)
+    return list(chosen.values())
+
+
+def held_achievement_ids(session: Session, earner_id: uuid.UUID) -> set[uuid.UUID]:
+    return {a.achievement_id for a in _usable_awards(session, earner_id)}
+
+
+def _earliest_earned(session: Session, award: Award) -> datetime:
+    """When the achievement was first earned: a renewal or re-issue keeps its original's date."""
+    current = award
+    while current.replaces_id is not None:
+        previous = session.get(Award, current.replaces_id)
+        if previous is None:
+            break
+        current = previous
+    return current.issued_at
+
+
+def earner_parts(session: Session, earner_id: uuid.UUID, base_url: str) -> list[Part]:
+    parts: list[Part] = []
+    for award in _usable_awards(session, earner_id):
+        achievement = catalog.get_achievement(session, award.achievement_id)
+        record = session.get(AwardRecord, award.id)
+        credits = record.credits_earned if record and record.credits_earned is not None else achievement.credits
+        parts.append(
+            Part(
+                kind="award",
+                id=award.id,
+                achievement_key=str(achievement.id),
+                local_achievement_id=achievement.id,
+                name=achievement.name,
+                credits=credits or 0.0,
+                earned_at=_earliest_earned(session, award),
+                alignment_urls=frozenset(a.target_url for o in achievement.outcomes for a in o.alignments),
+                credential_url=awards.credential_url(award.id, base_url),
+            )
+        )
+    for ext in session.scalars(
+        select(ExternalCredential)
+        .where(ExternalCredential.earner_id == earner_id)
+        .order_by(ExternalCredential.created_at)
+    ):
+        parts.append(
+            Part(
+                kind="external",
+                id=ext.id,
+                achievement_key=ext.achievement_id or "",
+                local_achievement_id=None,
+                name=ext.achievement_name,
+                credits=ext.credits or 0.0,
+                earned_at=ext.issued_on or ext.created_at,
+                alignment_urls=frozenset(ext.alignment_urls or ()),
+                credential_url=ext.credential_id,
+            )
+        )
+    return parts
+
+
+def _accepts(component: PathwayComponent, part: Part) -> bool:
+    if component.achievement_id is not None and part.local_achievement_id == component.achievement_id:
+        return True
+    if component.external_achievement_id and part.achievement_key == component.external_achievement_id:
+        return True
+    return bool(component.alignment_url and component.alignment_url in part.alignment_urls)
+
+
+# -- progress ------------------------------------------------------------------------------------------
+@dataclass
+class ComponentProgress:
+    position: int
+    label: str
+    achievement_id: uuid.UUID | None
+    part: Part | None
+
+    @property
+    def done(self) -> bool:
+        return self.part is not None
+
+
+@dataclass
+class PathwayProgress:
+    pathway: Pathway
+    name: str
+    components: list[ComponentProgress]
+    required: int
+    credits: float
+    min_credits: float | None
+    in_order: bool
+    completion: PathwayCompletion | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for c in self.components if c.done)
+
+    @property
+    def met(self) -> bool:
+        return not self.reasons
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pathway_id": str(self.pathway.id),
+            "achievement_id": str(self.pathway.achievement_id),
+            "name": self.name,
+            "rule": self.pathway.rule,
+            "required": self.required,
+            "completed": self.done_count,
+            "credits": self.credits,
+            "min_credits": self.min_credits,
+            "ordered": self.pathway.ordered,
+            "in_order": self.in_order,
+            "met": self.met,
+            "missing": self.reasons,
+            "status": self.completion.status if self.completion else ("met" if self.met else "in_progress"),
+            "award_id": str(self.completion.award_id) if self.completion and self.completion.award_id else None,
+            "components": [
+                {
+                    "position": c.position,
+                    "label": c.label,
+                    "achievement_id": str(c.achievement_id) if c.achievement_id else None,
+                    "done": c.done,
+                    "counted": (
+                        {"kind": c.part.kind, "id": str(c.part.id), "name": c.part.name, "credits": c.part.credits}
+                        if c.part
+                        else None
+                    ),
+                }
+                for c in self.components
+            ],
+        }
+
+
+def progress(session: Session, pathway: Pathway, earner_id: uuid.UUID, base_url: str) -> PathwayProgress:
+    parts = earner_parts(session, earner_id, base_url)
+    return _progress(session, pathway, earner_id, parts)
+
+
+def _progress(session: Session, pathway: Pathway, earner_id: uuid.UUID, parts: list[Part]) -> PathwayProgress:
+    achievement = catalog.get_achievement(session, pathway.achievement_id)
+    used: set[uuid.UUID] = set()
+    items: list[ComponentProgress] = []
+    for component in pathway.components:
+        # a local award of the component's own achievement first, then any accepted external one, oldest first
+        candidates = sorted(
+            (p for p in parts if p.id not in used and _accepts(component, p)),
+            key=lambda p: (p.local_achievement_id != component.achievement_id, p.earned_at),
+        )
+        part = candidates[0] if candidates else None
+        if part is not None:
+            used.add(part.id)
+        label = component.label or component.alignment_url or component.external_achievement_id or ""
+        items.append(ComponentProgress(component.position, label, component.achievement_id, part))
+    required = pathway.required_count if pathway.rule == "n_of_m" and pathway.required_count else len(items)
+    credits = round(sum(c.part.credits for c in items if c.part), 4)
+    done_dates = [c.part.earned_at for c in items if c.part]
+    in_order = all(a <= b for a, b in itertools.pairwise(done_dates))
+    reasons: list[str] = []
+    done = sum(1 for c in items if c.done)
+    if done < required:
+        reasons.append(f"{done} of {required} required components completed")
+    if pathway.min_credits is not None and credits < pathway.min_credits:
+        reasons.append(f"{credits:g} of {pathway.min_credits:g} credits")
+    if pathway.ordered and not in_order:
+        reasons.append("components were not completed in the required order")
+    completion = session.scalars(
+        select(PathwayCompletion).where(
+            PathwayCompletion.pathway_id == pathway.id, PathwayCompletion.earner_id == earner_id
+        )
+    ).first()
+    return PathwayProgress(
+        pathway=pathway,
+        name=achievement.name,
+        components=items,
+        required=required,
+        credits=credits,
+        min_credits=pathway.min_credits,
+        in_order=in_order,
+        completion=completion,
+        reasons=reasons,
+    )
+
+
+def earner_progress(session: Session, earner_id: uuid.UUID | str, base_url: str) -> list[PathwayProgress]:
+    eid = as_uuid(earner_id, "earner")
+    parts = earner_parts(session, eid, base_url)
+    return [_progress(session, p, eid, parts) for p in list_pathways(session)]
+
+
+# -- completion: issue or queue ------------------------------------------------------------------------
+def _evidence(progress_: PathwayProgress) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": c.part.credential_url
+            if c.part.credential_url and c.part.credential_url.startswith("http")
+            else None,
+            "name": c.part.name,
+            "narrative": f"Counts toward {progress_.name} (component {c.position + 1}).",
+            "genre": "Credential",
+        }
+        for c in progress_.components
+        if c.part
+    ]
+
+
+def _parts_json(progress_: PathwayProgress) -> list[dict[str, Any]]:
+    return [
+        {"component": c.position, "kind": c.part.kind, "id": str(c.part.id), "name": c.part.name}
+        for c in progress_.components
+        if c.part
+    ]
+
+
+def evaluate_for_earner(
+    session: Session, earner_id: uuid.UUID, *, base_url: str, master_key: bytes | None = None
+) -> list[PathwayCompletion]:
+    """Record (and issue, or queue) every pathway the earner has just completed. Runs in the caller's transaction."""
+    created: list[PathwayCompletion] = []
+    if not list_pathways(session):
+        return created
+    parts = earner_parts(session, earner_id, base_url)
+    for pathway in list_pathways(session):
+        state = _progress(session, pathway, earner_id, parts)
+        if state.completion is not None or not state.met:
+            continue
+        completion = PathwayCompletion(
+            id=uuid.uuid4(),
+            pathway_id=pathway.id,
+            earner_id=earner_id,
+            status="pending",
+            parts=_parts_json(state),
+            created_at=utcnow(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(completion)
+                session.flush()
+        except IntegrityError:  # a concurrent transaction completed it first
+            continue
+        audit.record(
+            session,
+            "pathway.completed",
+            f"pathway:{pathway.id}",
+            {"earner_id": str(earner_id), "completion_id": str(completion.id), "parts": completion.parts},
+        )
+        if pathway.issue_mode == "auto":
+            try:
+                _issue(session, completion, state, base_url=base_url, master_key=master_key)
+            except DomainError as exc:
+                audit.record(
+                    session,
+                    "pathway.queued",
+                    f"pathway:{pathway.id}",
+                    {"completion_id": str(completion.id), "why": f"automatic issue failed: {exc}"[:500]},
+                )
+        else:
+            audit.record(
+                session,
+                "pathway.queued",
+                f"pathway:{pathway.id}",
+                {"completion_id": str(completion.id), "why": "the pathway's credential is issued on approval"},
+            )
+        created.append(completion)
+        parts = earner_parts(session, earner_id, base_url)  # the new pathway award may count elsewhere
+    return created
+
+
+def _issue(
+    session: Session,
+    completion: PathwayCompletion,
+    state: PathwayProgress,
+    *,
+    base_url: str,
+    master_key: bytes | None,
+) -> Award:
+    award = awards.issue_award(
+        session,
+        achievement_id=state.pathway.achievement_id,
+        earner_id=completion.earner_id,
+        evidence=_evidence(state),
+        base_url=base_url,
+        master_key=master_key,
+    )
+    completion.status = "issued"
+    completion.award_id = award.id
+    completion.decided_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "pathway.credential_issued",
+        f"pathway:{state.pathway.id}",
+        {"completion_id": str(completion.id), "award_id": str(award.id), "earner_id": str(completion.earner_id)},
+    )
+    return award
+
+
+def list_completions(session: Session, *, status: str | None = None) -> list[PathwayCompletion]:
+    stmt = select(PathwayCompletion).order_by(PathwayCompletion.created_at, PathwayCompletion.id)
+    if status is not None:
+        stmt = stmt.where(PathwayCompletion.status == status)
+    return list(session.scalars(stmt))
+
+
+def approve_completion(
+    session: Session, completion_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
+) -> Award:
+    """Issue a queued pathway credential (the rule is checked again: a revoked part may have been lost since)."""
+    completion = session.get(PathwayCompletion, as_uuid(completion_id, "pathway completion"))
+    if completion is None:
+        raise NotFound(f"no pathway completion with id {completion_id}")
+    if completion.status != "pending":
+        raise Conflict(f"pathway completion {completion.id} is {completion.status}, not pending")
+    pathway = get_pathway(session, completion.pathway_id)
+    state = progress(session, pathway, completion.earner_id, base_url)
+    if not state.met:
+        raise InvalidInput("the earner no longer meets the pathway's rule: " + "; ".join(state.reasons))
+    audit.record(session, "pathway.approved", f"pathway:{pathway.id}", {"completion_id": str(completion.id)})
+    return _issue(session, completion, state, base_url=base_url, master_key=master_key)
+
+
+def completed_parts(session: Session, earner_id: uuid.UUID) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
+    """For each issued pathway credential of the earner: (pathway achievement id, component achievement ids that
+    were counted from local awards) — the CLR's isParentOf / isPartOf associations."""
+    out: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
+    for completion in session.scalars(
+        select(PathwayCompletion).where(PathwayCompletion.earner_id == earner_id, PathwayCompletion.status == "issued")
+    ):
+        pathway = get_pathway(session, completion.pathway_id)
+        children: list[uuid.UUID] = []
+        for part in completion.parts:
+            if part.get("kind") == "award":
+                award = awards.find_award(session, part["id"])
+                if award is not None:
+                    children.append(award.achievement_id)
+        out.append((pathway.achievement_id, children))
+    return out
