@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # Bearer token for the authenticated JSON API; if unset, kept in <data_dir>/api-token.
     api_token: str | None = Field(default=None, validation_alias="MICROCRED_API_TOKEN")
     max_body_bytes: int = 1024 * 1024
+    # Evidence file uploads (also bounded by max_body_bytes over HTTP).
+    max_evidence_bytes: int = Field(default=1000 * 1024, validation_alias="MICROCRED_MAX_EVIDENCE_BYTES")
     # Web sign-in: one-time links are mailed through this SMTP server (no TLS/auth: a local relay).
     smtp_host: str = Field(default="127.0.0.1", validation_alias="MICROCRED_SMTP_HOST")
     smtp_port: int = Field(default=25, validation_alias="MICROCRED_SMTP_PORT")

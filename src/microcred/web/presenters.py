@@ -122,21 +122,27 @@ class Link:
 
 
 @dataclass
-class OutcomeView:
-    text: str
-    kind: str | None
-    alignments: list[Link] = field(default_factory=list)
-    id: str | None = None
-    result: str | None = None
-
-
-@dataclass
 class EvidenceView:
     name: str | None
     url: str | None
     narrative: str | None
     description: str | None
     genre: str | None
+    outcome: str | None = None  # the outcome (ResultDescription id) it supports: microcred's assessedOutcome
+
+
+@dataclass
+class OutcomeView:
+    text: str
+    kind: str | None
+    alignments: list[Link] = field(default_factory=list)
+    id: str | None = None
+    result: str | None = None
+    # the rubric: level id -> name (low -> high), the required level / score, and what was achieved
+    levels: dict[str, str] = field(default_factory=dict)
+    required: str | None = None
+    level: str | None = None
+    evidence: list[EvidenceView] = field(default_factory=list)
 
 
 @dataclass
@@ -244,7 +250,18 @@ def _outcomes(achievement: dict[str, Any]) -> list[OutcomeView]:
                 if rtype.startswith("ext:"):
                     kind = _kind(rtype)
             links = [link for link in map(_alignment, _list(item.get("alignment"))) if link is not None]
-            found.append(OutcomeView(text=text, kind=kind, alignments=links, id=_text(item.get("id"))))
+            view = OutcomeView(text=text, kind=kind, alignments=links, id=_text(item.get("id")))
+            for level in _list(item.get("rubricCriterionLevel")):
+                if isinstance(level, dict) and _text(level.get("id")) and _text(level.get("name")):
+                    view.levels[str(_text(level.get("id")))] = str(_text(level.get("name")))
+            required = _text(item.get("requiredLevel"))
+            if required:
+                view.required = view.levels.get(required, required)
+            elif _text(item.get("requiredValue")):
+                low, high = _text(item.get("valueMin")), _text(item.get("valueMax"))
+                scale = f" ({low}–{high})" if low and high else ""
+                view.required = f"{_text(item.get('requiredValue'))}{scale}"
+            found.append(view)
         if found:
             break
     return found
@@ -306,6 +323,7 @@ def _evidence(values: Any) -> list[EvidenceView]:
                 narrative=_text(item.get("narrative")),
                 description=_text(item.get("description")),
                 genre=_text(item.get("genre")),
+                outcome=_text(item.get("assessedOutcome")),
             )
         )
     return out
@@ -332,11 +350,15 @@ def _results(subject: dict[str, Any], outcomes: list[OutcomeView]) -> list[str]:
     out = []
     for item in _list(subject.get("result")):
         if isinstance(item, dict):
-            parts = [_text(item.get("status")), _text(item.get("value")), _text(item.get("achievedLevel"))]
+            target = by_id.get(_text(item.get("resultDescription")) or "")
+            achieved = _text(item.get("achievedLevel"))
+            if target is not None and achieved in target.levels:
+                target.level = target.levels[str(achieved)]
+                achieved = target.level
+            parts = [_text(item.get("status")), _text(item.get("value")), achieved]
             value = " · ".join(p for p in parts if p)
             if not value:
                 continue
-            target = by_id.get(_text(item.get("resultDescription")) or "")
             if target is not None and target.result is None:
                 target.result = value
             else:
@@ -369,6 +391,13 @@ def present(credential: Any, verified: bool, checks: list[Any], fmt: str | None 
     # The builder repeats every outcome's alignments on the achievement: show only the ones not shown already.
     shown = {(a.label, a.url) for o in outcomes for a in o.alignments}
     achievement.alignments = [a for a in achievement.alignments if (a.label, a.url) not in shown]
+    # Evidence that names the outcome it supports is shown under that outcome; the rest in the evidence list.
+    evidence = _evidence(doc.get("evidence"))
+    by_outcome = {o.id: o for o in outcomes if o.id}
+    for item in list(evidence):
+        if item.outcome and item.outcome in by_outcome:
+            by_outcome[item.outcome].evidence.append(item)
+            evidence.remove(item)
     return CredentialView(
         verified=verified,
         format=fmt,
@@ -379,7 +408,7 @@ def present(credential: Any, verified: bool, checks: list[Any], fmt: str | None 
         issuer=_issuer(doc.get("issuer")),
         achievement=achievement,
         outcomes=outcomes,
-        evidence=_evidence(doc.get("evidence")),
+        evidence=evidence,
         recipient=_recipient(subject),
         narrative=_text(subject.get("narrative")),
         results=_results(subject, outcomes),

@@ -213,3 +213,24 @@ def issue_credential(body: IssueRequest, session: SessionDep, settings: Settings
 def verify_credential(body: VerifyRequest, request: Request, settings: SettingsDep) -> JSONResponse:
     result = verification.verify(settings, request.app.state.session_factory, body.verifiableCredential)
     return JSONResponse(verification.result_json(result), status_code=200 if result.verified else 400)
+
+
+@router.get(
+    "/evidence/{evidence_id}",
+    summary="A public evidence file (the stable address a credential's evidence id points at)",
+    responses={404: {"description": "No such evidence, no file, or the evidence is private"}},
+)
+def public_evidence(evidence_id: str, session: SessionDep, settings: SettingsDep) -> Response:
+    from microcred.assessments import services as assessments
+    from microcred.assessments.storage import folder_store
+
+    data, content_type = assessments.public_evidence_file(session, evidence_id, folder_store(settings.data_dir))
+    return Response(
+        data,
+        media_type=content_type + ("; charset=utf-8" if content_type == "text/plain" else ""),
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "public, max-age=300",
+        },
+    )

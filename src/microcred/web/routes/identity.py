@@ -75,3 +75,17 @@ def organisation_profile(org_id: str, session: SessionDep, settings: SettingsDep
     org = issuers.get_organisation(session, org_id)
     document = {"@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT], **issuers.profile(org, settings.base_url)}
     return JSONResponse(document, media_type="application/ld+json")
+
+
+@router.get(
+    "/contexts/ob-extensions/v1.jsonld",
+    summary="microcred's Open Badges extension JSON-LD context (https://microcred.org/contexts/ob-extensions/v1.jsonld)",
+)
+def ob_extensions_context() -> JSONResponse:
+    from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS, ContextRegistry
+
+    return JSONResponse(
+        ContextRegistry.default().get(MICROCRED_OB_EXTENSIONS),
+        media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"},
+    )
