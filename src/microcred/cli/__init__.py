@@ -26,6 +26,7 @@ def _register() -> None:
         "microcred.cli.vc_commands",
         "microcred.cli.taxonomy_commands",
         "microcred.cli.lifecycle_commands",
+        "microcred.cli.assessment_commands",
     ):
         importlib.import_module(module)
 
