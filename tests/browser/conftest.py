@@ -47,7 +47,9 @@ class Server:
     org_id: str
 
 
-@pytest.fixture(scope="session")
+# Module scope (there is one browser test module): Playwright's sync API keeps an event loop running in the main
+# thread while the browser is open, which would break tests that call asyncio.run() later in the session.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
