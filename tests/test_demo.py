@@ -67,7 +67,13 @@ def _counts(session: Session) -> dict[str, int]:
 def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: bytes) -> None:
     with session_scope(factory) as session:
         first = demo.seed_demo(session, base_url=BASE, master_key=master_key)
-    assert first.created == {"organisations": 3, "achievements": 4, "earners": 2, "awards": 8}
+    assert first.created == {
+        "organisations": 3,
+        "achievements": 4,
+        "earners": 2,
+        "assessment records": 6,
+        "awards": 8,
+    }
     with factory() as session:
         after_first = _counts(session)
     assert after_first == {
@@ -81,7 +87,7 @@ def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: byt
     }
     with session_scope(factory) as session:
         second = demo.seed_demo(session, base_url=BASE, master_key=master_key)
-    assert second.created == {"organisations": 0, "achievements": 0, "earners": 0, "awards": 0}
+    assert set(second.created.values()) == {0}
     assert second.featured_award_id == first.featured_award_id
     with factory() as session:
         assert _counts(session) == after_first
@@ -127,3 +133,31 @@ def test_demo_lifecycle_awards_fail_or_verify_as_intended(factory: sessionmaker[
     assert failures["suspended"] == ["suspended by the issuer"]
     assert failures["expired"] == ["expired on 2025-01-15T00:00:00Z"]
     assert failures["rotated-old"] == [] and failures["rotated-new"] == []
+
+
+def test_demo_awards_carry_rubric_results_and_only_public_evidence(
+    factory: sessionmaker[Session], master_key: bytes, tmp_path: Path
+) -> None:
+    from microcred.assessments import services as assessments
+    from microcred.assessments.storage import FolderStore
+
+    store = FolderStore(tmp_path / "evidence")
+    with session_scope(factory) as session:
+        result = demo.seed_demo(session, base_url=BASE, master_key=master_key, evidence_store=store)
+    with factory() as session:
+        for award_id in result.award_ids:
+            award = awards.get_award(session, award_id)
+            doc = awards.credential_document(award)
+            assert "Private:" not in award.credential_json and "private notes" not in award.credential_json
+            achievement = doc["credentialSubject"]["achievement"]
+            assert achievement["assessmentMethod"]
+            kinds = {rd["outcomeKind"] for rd in achievement["resultDescription"]}
+            assert kinds == {"knowledge", "skill", "attitude"}
+            assert any("achievedLevel" in r for r in doc["credentialSubject"]["result"])
+            assert any("value" in r for r in doc["credentialSubject"]["result"])
+            files = [e for e in doc["evidence"] if e.get("id", "").startswith(f"{BASE}/evidence/")]
+            assert len(files) == 1 and files[0]["assessedOutcome"].startswith("urn:uuid:")
+            private = assessments.list_evidence(
+                session, achievement_id=award.achievement_id, earner_id=award.earner_id, include_private=True
+            )
+            assert {e.visibility for e in private} == {"public", "private"}

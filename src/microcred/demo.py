@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from microcred.assessments import services as assessments
+from microcred.assessments.storage import EvidenceStore
 from microcred.awards import services as awards
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
@@ -263,6 +265,84 @@ AWARDS: list[tuple[str, str, list[dict[str, Any]]]] = [
 ]
 
 
+# how each achievement is assessed: knowledge by a score, skills and attitudes on a four-level rubric
+ASSESSMENTS: dict[str, dict[str, Any]] = {
+    "food-safety": {"method": "observed_performance", "identity_verified": True},
+    "spreadsheet-analysis": {"method": "project", "identity_verified": False},
+    "cyber-awareness": {"method": "exam", "identity_verified": True},
+}
+RUBRIC_LEVELS = [
+    {"name": "Beginning", "description": "Needs step-by-step guidance.", "points": 1},
+    {"name": "Developing", "description": "Meets the outcome with some prompting.", "points": 2},
+    {"name": "Proficient", "description": "Meets the outcome independently and reliably.", "points": 3},
+    {"name": "Exemplary", "description": "Exceeds the outcome; could guide others.", "points": 4},
+]
+
+
+def _rubrics(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"outcome": n, "score": {"min": 0, "max": 100, "required": 70, "result_type": "Percent"}}
+        if kind == "knowledge"
+        else {"outcome": n, "levels": RUBRIC_LEVELS, "required_level": "Proficient"}
+        for n, (_, kind, _) in enumerate(spec["outcomes"], start=1)
+    ]
+
+
+def _assess(
+    session: Session, achievement_key: str, earner_key: str, store: EvidenceStore | None, created: dict[str, int]
+) -> None:
+    """Passing results for every outcome, a public and a private evidence item (once per earner and achievement)."""
+    achievement_id = demo_id(f"achievement:{achievement_key}")
+    if assessments.get_design(session, achievement_id) is None:
+        return  # seeded before achievements had assessments: left as it was
+    earner_id = _earner_id(session, earner_key)
+    if assessments.list_results(session, achievement_id=achievement_id, earner_id=earner_id):
+        return
+    spec = next(a for a in ACHIEVEMENTS if a["key"] == achievement_key)
+    for n, (_, kind, _) in enumerate(spec["outcomes"], start=1):
+        result = {"score": 78 + 4 * n} if kind == "knowledge" else {"level": "Exemplary" if n % 2 else "Proficient"}
+        assessments.record_result(
+            session, achievement_id=achievement_id, earner_id=earner_id, outcome=n, assessor="Demo assessor", **result
+        )
+    skill = next(n for n, (_, kind, _) in enumerate(spec["outcomes"], start=1) if kind == "skill")
+    if store is not None:
+        assessments.add_evidence(
+            session,
+            achievement_id=achievement_id,
+            earner_id=earner_id,
+            outcome=skill,
+            visibility="public",
+            name="Assessor's observation checklist",
+            genre="Assessment record",
+            audience="Employers",
+            file=assessments.FileUpload(
+                f"Observation checklist — {spec['name']}\nEvery criterion observed and met.\n".encode(),
+                "checklist.txt",
+            ),
+            store=store,
+        )
+    else:
+        assessments.add_evidence(
+            session,
+            achievement_id=achievement_id,
+            earner_id=earner_id,
+            outcome=skill,
+            visibility="public",
+            name="Assessor's observation",
+            narrative="Every criterion of the rubric was observed and met.",
+            genre="Assessment record",
+        )
+    assessments.add_evidence(
+        session,
+        achievement_id=achievement_id,
+        earner_id=earner_id,
+        visibility="private",
+        name="Assessor's private notes",
+        narrative="Private: identity checked against photo ID; one retake of the written part.",
+    )
+    created["assessment records"] += 1
+
+
 @dataclass
 class DemoResult:
     featured_award_id: uuid.UUID
@@ -272,16 +352,33 @@ class DemoResult:
     lifecycle: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
-def seed_demo(session: Session, *, base_url: str, master_key: bytes | None = None) -> DemoResult:
-    """Create the demo records that are missing (none, the second time round)."""
+def seed_demo(
+    session: Session,
+    *,
+    base_url: str,
+    master_key: bytes | None = None,
+    evidence_store: EvidenceStore | None = None,
+    import_taxonomy: bool = False,
+) -> DemoResult:
+    """Create the demo records that are missing (none, the second time round).
+
+    ``import_taxonomy``: import the shipped ESCO v1.1.1 first if no ESCO version is imported (≈ 6-9 s), so the
+    alignments are checked against it. ``evidence_store``: where the demo's public evidence file goes (without
+    one, that evidence is a narrative).
+    """
     from microcred.audit.services import acting_as
 
     with acting_as("demo"):
-        return _seed_demo(session, base_url=base_url, master_key=master_key)
+        if import_taxonomy:
+            from microcred.taxonomy import services as taxonomy
+
+            if not any(v.framework == "esco" for v in taxonomy.list_frameworks(session)):
+                taxonomy.import_esco(session)
+        return _seed_demo(session, base_url=base_url, master_key=master_key, store=evidence_store)
 
 
-def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None) -> DemoResult:
-    created = {"organisations": 0, "achievements": 0, "earners": 0, "awards": 0}
+def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None, store: EvidenceStore | None) -> DemoResult:
+    created = {"organisations": 0, "achievements": 0, "earners": 0, "assessment records": 0, "awards": 0}
 
     for org_id, values in ((COLLEGE_ID, COLLEGE), (EMPLOYER_ID, EMPLOYER)):
         if issuers.find_organisation(session, org_id) is None:
@@ -306,8 +403,9 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None) -> 
                     {"statement": statement, "kind": kind, "alignments": [alignment(concept)]}
                     for statement, kind, concept in spec["outcomes"]
                 ],
-                publish=True,
             )
+            assessments.define_assessment(session, achievement_id, rubrics=_rubrics(spec), **ASSESSMENTS[spec["key"]])
+            catalog.publish_achievement(session, achievement_id)
             created["achievements"] += 1
 
     for person in EARNERS:
@@ -323,6 +421,7 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None) -> 
         if awards.find_award(session, award_id) is None:
             earner = earners.find_earner_by_email(session, next(p["email"] for p in EARNERS if p["key"] == earner_key))
             assert earner is not None
+            _assess(session, achievement_key, earner_key, store, created)
             awards.issue_award(
                 session,
                 award_id=award_id,
@@ -333,7 +432,7 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None) -> 
                 master_key=master_key,
             )
             created["awards"] += 1
-    lifecycle = _seed_lifecycle(session, base_url=base_url, master_key=master_key, created=created)
+    lifecycle = _seed_lifecycle(session, base_url=base_url, master_key=master_key, created=created, store=store)
     return DemoResult(featured_award_id=award_ids[0], created=created, award_ids=award_ids, lifecycle=lifecycle)
 
 
@@ -344,7 +443,7 @@ def _earner_id(session: Session, key: str) -> uuid.UUID:
 
 
 def _seed_lifecycle(
-    session: Session, *, base_url: str, master_key: bytes | None, created: dict[str, int]
+    session: Session, *, base_url: str, master_key: bytes | None, created: dict[str, int], store: EvidenceStore | None
 ) -> dict[str, uuid.UUID]:
     """A revoked, a suspended and an expired award, and an organisation whose key was rotated after it issued."""
     out: dict[str, uuid.UUID] = {}
@@ -354,6 +453,7 @@ def _seed_lifecycle(
         if awards.find_award(session, award_id) is not None:
             continue
         expired = name == "expired"
+        _assess(session, achievement_key, earner_key, store, created)
         awards.issue_award(
             session,
             award_id=award_id,

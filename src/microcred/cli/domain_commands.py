@@ -139,7 +139,14 @@ def demo() -> None:
     with _errors():
         _migrate(settings)
         with session_scope(_session_factory(settings)) as session:
-            result = seed_demo(session, base_url=settings.base_url)
+            from microcred.assessments.storage import folder_store
+
+            result = seed_demo(
+                session,
+                base_url=settings.base_url,
+                evidence_store=folder_store(settings.data_dir),
+                import_taxonomy=True,  # ESCO v1.1.1 once (≈ 6-9 s), so alignments are checked against it
+            )
             from microcred.accounts.demo import seed_demo_users
 
             links = seed_demo_users(session, base_url=settings.base_url)
