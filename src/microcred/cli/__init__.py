@@ -27,6 +27,7 @@ def _register() -> None:
         "microcred.cli.taxonomy_commands",
         "microcred.cli.lifecycle_commands",
         "microcred.cli.assessment_commands",
+        "microcred.cli.transcripts_commands",
     ):
         importlib.import_module(module)
 
