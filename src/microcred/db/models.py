@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "microcred.catalog.translations",
     "microcred.accounts.models",
     "microcred.assessments.models",
+    "microcred.transcripts.models",
 )
 
 

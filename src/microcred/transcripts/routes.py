@@ -16,6 +16,7 @@ from microcred.awards import services as awards
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import DomainError
+from microcred.issuers import keystore
 from microcred.transcripts import clr, external, pathways, records, registrar
 from microcred.transcripts.models import ExternalCredential
 from microcred.web import verification
@@ -119,7 +120,9 @@ def backpack_csv(session: SessionDep, settings: SettingsDep, user: EarnerUser, l
 
 @backpack.get("/clr.json", name="backpack_clr")
 def backpack_clr(session: SessionDep, settings: SettingsDep, user: EarnerUser) -> Response:
-    document = clr.issue_clr(session, str(user.earner_id), base_url=settings.base_url)
+    document = clr.issue_clr(
+        session, str(user.earner_id), base_url=settings.base_url, master_key=keystore.load_master_key(settings)
+    )
     session.commit()  # the audit entry of the issued CLR
     body = json.dumps(document, ensure_ascii=False, indent=2)
     return _download(body, "application/ld+json", "clr.json")
@@ -156,6 +159,7 @@ async def backpack_add_external(
             source,
             verify=lambda s: verification.verify(settings, factory, s),
             base_url=settings.base_url,
+            master_key=keystore.load_master_key(settings),
         )
     except external.NotVerified as exc:
         session.rollback()
@@ -280,7 +284,9 @@ def get_completions(session: SessionDep, status: str | None = None) -> list[dict
 
 @api.post("/pathway-completions/{completion_id}/approve", summary="Issue a queued pathway credential")
 def approve(completion_id: str, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    award = pathways.approve_completion(session, completion_id, base_url=settings.base_url)
+    award = pathways.approve_completion(
+        session, completion_id, base_url=settings.base_url, master_key=keystore.load_master_key(settings)
+    )
     session.commit()
     return {"award_id": str(award.id), "url": awards.credential_url(award.id, settings.base_url)}
 
@@ -297,7 +303,13 @@ def earner_pathways(earner_ref: str, session: SessionDep, settings: SettingsDep)
 
 @api.get("/earners/{earner_ref}/clr", summary="A signed CLR 2.0 ClrCredential of the earner's credentials")
 def earner_clr(earner_ref: str, session: SessionDep, settings: SettingsDep, issuer: str | None = None) -> Response:
-    document = clr.issue_clr(session, earner_ref, base_url=settings.base_url, issuer_id=issuer)
+    document = clr.issue_clr(
+        session,
+        earner_ref,
+        base_url=settings.base_url,
+        issuer_id=issuer,
+        master_key=keystore.load_master_key(settings),
+    )
     session.commit()
     return JSONResponse(document, media_type="application/ld+json")
 
@@ -337,6 +349,7 @@ async def add_external(earner_ref: str, request: Request, session: SessionDep, s
             source,
             verify=lambda s: verification.verify(settings, factory, s),
             base_url=settings.base_url,
+            master_key=keystore.load_master_key(settings),
         )
     except external.NotVerified as exc:
         return JSONResponse({"error": str(exc), "reasons": exc.reasons}, status_code=422)

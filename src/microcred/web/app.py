@@ -73,6 +73,11 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
 
     app.include_router(status_routes.router)
     app.include_router(status_routes.api_router)
+    from microcred.transcripts import routes as transcript_routes
+
+    app.include_router(transcript_routes.public)
+    app.include_router(transcript_routes.backpack)
+    app.include_router(transcript_routes.api)
     _attribute_audit_events(app)
     return app
 
