@@ -69,21 +69,22 @@ def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: byt
         first = demo.seed_demo(session, base_url=BASE, master_key=master_key)
     assert first.created == {
         "organisations": 3,
-        "achievements": 4,
+        "achievements": 5,  # + the pathway credential (issue 8)
         "earners": 2,
         "assessment records": 6,
-        "awards": 8,
+        "awards": 9,  # + Amara's third pathway component (the pathway credential itself is issued automatically)
+        "pathways": 1,
     }
     with factory() as session:
         after_first = _counts(session)
     assert after_first == {
         "Organisation": 3,
         "SigningKey": 3,  # the college's, and the institute's two (rotated)
-        "Achievement": 4,
-        "LearningOutcome": 12,
-        "Alignment": 12,
+        "Achievement": 5,
+        "LearningOutcome": 13,
+        "Alignment": 13,
         "Earner": 2,
-        "Award": 8,
+        "Award": 10,
     }
     with session_scope(factory) as session:
         second = demo.seed_demo(session, base_url=BASE, master_key=master_key)
@@ -161,3 +162,23 @@ def test_demo_awards_carry_rubric_results_and_only_public_evidence(
                 session, achievement_id=award.achievement_id, earner_id=award.earner_id, include_private=True
             )
             assert {e.visibility for e in private} == {"public", "private"}
+
+
+def test_demo_pathway_completed_by_one_earner_and_part_way_for_another(
+    factory: sessionmaker[Session], master_key: bytes
+) -> None:
+    from microcred.transcripts import pathways
+    from microcred.transcripts.demo import COMPONENTS
+
+    with session_scope(factory) as session:
+        demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    with factory() as session:
+        amara = {s.name: s for s in pathways.earner_progress(session, demo._earner_id(session, "amara"), BASE)}
+        liam = {s.name: s for s in pathways.earner_progress(session, demo._earner_id(session, "liam"), BASE)}
+        name = "Digital Hospitality Operations Certificate"
+        assert len(COMPONENTS) == 3
+        assert amara[name].completion is not None and amara[name].completion.status == "issued"
+        assert awards.get_award(session, amara[name].completion.award_id).achievement_id == demo.demo_id(
+            "achievement:hospitality-operations-certificate"
+        )
+        assert (liam[name].done_count, liam[name].required, liam[name].completion) == (1, 3, None)

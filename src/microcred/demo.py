@@ -433,6 +433,9 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None, sto
             )
             created["awards"] += 1
     lifecycle = _seed_lifecycle(session, base_url=base_url, master_key=master_key, created=created, store=store)
+    from microcred.transcripts import demo as transcripts_demo  # issue 8: course records and a 3-part pathway
+
+    transcripts_demo.seed(session, base_url=base_url, master_key=master_key, created=created, store=store)
     return DemoResult(featured_award_id=award_ids[0], created=created, award_ids=award_ids, lifecycle=lifecycle)
 
 

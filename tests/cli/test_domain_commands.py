@@ -49,7 +49,7 @@ def test_init_twice_demo_twice_list_and_export(cli_env: Path, tmp_path: Path) ->
 
     code, out, err = run("demo")
     assert code == 0, err
-    assert "8 awards" in out and "revoked " in out and "rotated-old " in out
+    assert "9 awards" in out and "1 pathways" in out and "revoked " in out and "rotated-old " in out
     url = out.strip().splitlines()[-1].split()[-1]
     assert url.startswith("http://127.0.0.1:8000/credentials/")
     code, out_again, err = run("demo")
@@ -59,9 +59,9 @@ def test_init_twice_demo_twice_list_and_export(cli_env: Path, tmp_path: Path) ->
     code, out, err = run("awards", "list", "--json")
     assert code == 0, err
     rows = json.loads(out)
-    assert len(rows) == 8 and url in {r["url"] for r in rows}
+    assert len(rows) == 10 and url in {r["url"] for r in rows}
     code, table, err = run("awards", "list")
-    assert code == 0 and "8 award(s)" in table
+    assert code == 0 and "10 award(s)" in table
 
     award_id = url.rsplit("/", 1)[1]
     code, out, err = run("awards", "export", award_id)
