@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "microcred.awards.models",
     "microcred.status.models",
     "microcred.audit.models",
+    "microcred.taxonomy.models",
     "microcred.catalog.translations",
     "microcred.accounts.models",
     "microcred.assessments.models",

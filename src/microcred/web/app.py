@@ -73,6 +73,11 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
 
     app.include_router(status_routes.router)
     app.include_router(status_routes.api_router)
+
+    from microcred.taxonomy import routes as taxonomy_routes
+
+    app.include_router(taxonomy_routes.router)
+
     from microcred.transcripts import routes as transcript_routes
 
     app.include_router(transcript_routes.public)
