@@ -8,7 +8,7 @@ PORT ?= 8000
 MICROCRED_TEST_POSTGRES_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
 export MICROCRED_TEST_POSTGRES_URL
 
-.PHONY: run test bench lint typecheck install install-dev clean chromium axe messages
+.PHONY: run test bench lint typecheck install install-dev clean chromium pango axe messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
-run: install
+run: install pango
 	$(BIN)/microcred init
 	$(BIN)/microcred demo
 	$(BIN)/microcred serve --host $(HOST) --port $(PORT)
@@ -35,6 +35,10 @@ typecheck: install-dev
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# WeasyPrint (PDF transcripts) needs Pango from Debian; installed only when missing.
+pango:
+	ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+
 # Re-vendor axe-core from the npm registry (tests/browser/vendor; see its README).
 AXE_VERSION ?= 4.14.1
 axe:
@@ -48,7 +52,7 @@ messages: install-dev
 	  --project=microcred -o src/microcred/web/locale/messages.pot .
 	$(BIN)/pybabel update -i src/microcred/web/locale/messages.pot -d src/microcred/web/locale -l fr --no-location
 
-test: install-dev chromium lint typecheck
+test: install-dev chromium pango lint typecheck
 	$(BIN)/pytest --cov=microcred --cov-branch --cov-report=term --cov-fail-under=90 -p no:cacheprovider
 
 bench: install-dev

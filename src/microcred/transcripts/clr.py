@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
@@ -37,15 +37,13 @@ def find_earner(session: Session, ref: str) -> Earner:
     return earners.get_earner(session, text)
 
 
-def current_awards(session: Session, earner_id: uuid.UUID) -> list[Award]:
-    """The earner's active, current (not replaced) awards, oldest first: what a transcript or CLR lists."""
-    return list(
-        session.scalars(
-            select(Award)
-            .where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
-            .order_by(Award.issued_at, Award.id)
-        )
-    )
+def current_awards(session: Session, earner_id: uuid.UUID, *, include_expired: bool = False) -> list[Award]:
+    """The earner's active (not revoked or suspended), current (not replaced) awards, oldest first. A CLR holds only
+    those that verify now (not expired); a registrar transcript also lists expired ones (they were earned)."""
+    stmt = select(Award).where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
+    if not include_expired:
+        stmt = stmt.where(or_(Award.valid_until.is_(None), Award.valid_until > utcnow()))
+    return list(session.scalars(stmt.order_by(Award.issued_at, Award.id)))
 
 
 def transcript_issuer(session: Session, earner_awards: list[Award], issuer_id: uuid.UUID | str | None) -> Organisation:

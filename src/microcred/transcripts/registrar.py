@@ -101,8 +101,8 @@ def _level(record: Any) -> str:
 
 
 def transcript(session: Session, earner: Earner, *, base_url: str) -> Transcript:
-    """The rows, oldest first: every current (active, not replaced) award of the earner."""
-    held = clr.current_awards(session, earner.id)
+    """The rows, oldest first: every active, not replaced award of the earner (expired ones too)."""
+    held = clr.current_awards(session, earner.id, include_expired=True)
     rows = []
     for award in held:
         achievement = catalog.get_achievement(session, award.achievement_id)

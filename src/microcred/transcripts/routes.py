@@ -1,10 +1,9 @@
-"""HTTP: the extension context, public achievement pages (prerequisites, pathways), the earner's transcripts and
+"""HTTP: public achievement pages (prerequisites, pathways), the earner's transcripts and
 pathways in the backpack, and the staff JSON API (bearer token) for records, pathways, CLR and transcripts."""
 
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -34,12 +33,6 @@ Lang = Literal["en", "fr"]
 
 
 # -- public --------------------------------------------------------------------------------------------
-@public.get("/contexts/ob-extensions/v1.jsonld", summary="microcred's OB extension JSON-LD context")
-def extension_context() -> Response:
-    text = resources.files("microcred.vc").joinpath("contexts/microcred-ob-extensions-v1.jsonld").read_text("utf-8")
-    return Response(text, media_type="application/ld+json", headers={"Cache-Control": "public, max-age=86400"})
-
-
 def achievement_info(session: Any, achievement_id: str, base_url: str) -> dict[str, Any]:
     achievement = catalog.get_achievement(session, achievement_id)
     record = records.get_achievement_record(session, achievement.id)
