@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "microcred.accounts.models",
     "microcred.assessments.models",
     "microcred.transcripts.models",
+    "microcred.earners.ownership_models",
 )
 
 

@@ -1,0 +1,109 @@
+"""Earner ownership (issue 6): extra verified emails, sharing choices, holder nonces (DID Auth and OID4VCI),
+wallet offers and deliveries, and the erasure ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from microcred.awards import models as _awards_models  # noqa: F401  (registers the FK target tables)
+from microcred.db.base import Base, UTCDateTime, uuid_pk
+from microcred.earners import models as _earners_models  # noqa: F401
+
+
+class EarnerEmail(Base):
+    """An extra address of an earner (the primary one stays on ``earners.email``); verified by an emailed link."""
+
+    __tablename__ = "earner_emails"
+    __table_args__ = (UniqueConstraint("earner_id", "email"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    earner_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("earners.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    email: Mapped[str] = mapped_column(String(320), nullable=False, index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the link's token
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    def __repr__(self) -> str:  # no address in logs
+        return f"EarnerEmail(id={self.id}, verified={self.verified_at is not None})"
+
+
+class CredentialShare(Base):
+    """The earner's sharing choice for one award (no row: public, every evidence item shown)."""
+
+    __tablename__ = "credential_shares"
+
+    award_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("awards.id", ondelete="CASCADE"), primary_key=True)
+    public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # positions in the signed credential's ``evidence`` array that the public page leaves out
+    hidden_evidence: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class HolderNonce(Base):
+    """A one-time challenge a holder signs: DID Auth (``did_auth``) or an OID4VCI ``c_nonce`` (``oid4vci``)."""
+
+    __tablename__ = "holder_nonces"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    nonce_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    earner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("earners.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WalletOffer(Base):
+    """An OID4VCI credential offer (pre-authorized code grant) for one award; codes and tokens stored hashed."""
+
+    __tablename__ = "wallet_offers"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    award_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("awards.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_length: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WalletDelivery(Base):
+    """A holder-bound copy of an award delivered to a wallet (the copy itself is not kept)."""
+
+    __tablename__ = "wallet_deliveries"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    award_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("awards.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    holder_did: Mapped[str] = mapped_column(String(2000), nullable=False)
+    format: Mapped[str] = mapped_column(String(16), nullable=False)
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class EarnerErasure(Base):
+    """What is kept of an erased earner: the salted identity hash their credentials carry, and when."""
+
+    __tablename__ = "earner_erasures"
+
+    earner_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("earners.id", ondelete="RESTRICT"), primary_key=True
+    )
+    identity_hash: Mapped[str] = mapped_column(String(100), nullable=False)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    awards_kept: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
