@@ -101,6 +101,10 @@ class FolderStore:
             raise NotFound("the stored evidence file is damaged")
         return data
 
+    def delete(self, sha256: str) -> None:
+        """Remove the file (erasure); harmless when it is already gone."""
+        self._path(sha256).unlink(missing_ok=True)
+
 
 def folder_store(data_dir: Path) -> FolderStore:
     return FolderStore(Path(data_dir) / "evidence")

@@ -50,8 +50,17 @@ def get_earner(session: Session, earner_id: uuid.UUID | str) -> Earner:
 
 
 def find_earner_by_email(session: Session, email: str) -> Earner | None:
+    """The earner whose primary address, or one of whose verified extra addresses, this is."""
     address = (email or "").strip().lower()
-    return session.scalars(select(Earner).where(Earner.email == address)).first()
+    earner = session.scalars(select(Earner).where(Earner.email == address)).first()
+    if earner is None:
+        from microcred.earners.ownership_models import EarnerEmail  # late: the ownership tables build on this one
+
+        row = session.scalars(
+            select(EarnerEmail).where(EarnerEmail.email == address, EarnerEmail.verified_at.is_not(None))
+        ).first()
+        earner = session.get(Earner, row.earner_id) if row is not None else None
+    return earner
 
 
 def list_earners(session: Session) -> list[Earner]:

@@ -83,6 +83,14 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.include_router(transcript_routes.public)
     app.include_router(transcript_routes.backpack)
     app.include_router(transcript_routes.api)
+
+    from microcred.earners import routes as ownership_routes
+
+    app.include_router(ownership_routes.backpack)
+    app.include_router(ownership_routes.wallet)
+    app.include_router(ownership_routes.api)
+    app.include_router(ownership_routes.verify_upload)
+    app.add_middleware(ownership_routes.MultipartVerifyRewrite)
     _attribute_audit_events(app)
     return app
 

@@ -70,6 +70,25 @@ def get_credential(
         chosen = negotiation.choose(request.headers.get("accept"), _OFFERED)
     award = awards.get_award(session, credential_id)
     vary = {"Vary": "Accept"}
+    from microcred.awards.exports import award_erased
+    from microcred.earners import sharing
+    from microcred.web.auth import user_from_cookie
+
+    erased = award_erased(session, award)
+    viewer = user_from_cookie(request, session)
+    if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
+        # Erased: the instance keeps no copy. Not public: nothing personal for anyone but its earner.
+        if chosen == negotiation.HTML:
+            response = render_private(request, templates, award, erased=erased)
+            response.headers["Vary"] = "Accept, Cookie"
+            return response
+        message = (
+            "this credential's holder erased their data here; the instance keeps no copy (verify the holder's own "
+            "copy with POST /credentials/verify)"
+            if erased
+            else "this credential is not public; its holder can download it or make it public"
+        )
+        return JSONResponse({"error": message}, status_code=410 if erased else 403, headers=vary)
     if chosen is None:
         return JSONResponse(
             {
@@ -88,7 +107,8 @@ def get_credential(
 
     document = awards.credential_document(award)
     result = verification.verify(settings, request.app.state.session_factory, document)
-    view = enrich(present(document, result.verified, list(result.checks), result.format), session, settings.base_url)
+    shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
+    view = enrich(present(shown, result.verified, list(result.checks), result.format), session, settings.base_url)
     page_url = awards.credential_url(award.id, settings.base_url)
     view.page_url = page_url
     view.qr_svg = qr_svg(page_url, title=f"QR code linking to {page_url}")
@@ -96,6 +116,14 @@ def get_credential(
     view.jwt_url = page_url + "?format=jwt" if award.credential_jwt else None
     response = render_verdict(request, templates, view)
     response.headers["Vary"] = "Accept"
+    return response
+
+
+def render_private(request: Request, templates: Any, award: Any, *, erased: bool) -> Response:
+    """The page of an erased or non-public credential: its status only, nothing about its holder."""
+    response: Response = templates.TemplateResponse(
+        request, "credential_private.html", {"erased": erased, "status": award.status}
+    )
     return response
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from microcred.awards import services as awards
 from microcred.issuers import services as issuers
+from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
 from microcred.web import verification
 from microcred.web.auth import CsrfChecked
@@ -115,7 +116,13 @@ def verify_submit(
                 status_code=400, error_field=field,
             )
         try:
-            text = raw.decode("utf-8-sig").strip()
+            text = unbake(raw).strip() if looks_baked(raw) else raw.decode("utf-8-sig").strip()
+        except BakingError as exc:
+            return _form(
+                request, templates, settings, error=_("this badge image carries no credential (%(reason)s)",
+                                                      reason=str(exc)),
+                submitted="", status_code=400, error_field=field,
+            )
         except UnicodeDecodeError:
             return _form(
                 request, templates, settings, error=_("the uploaded file is not UTF-8 text (JSON or a JWT)"),

@@ -1,0 +1,60 @@
+"""Email delivery of an award: a message (EN or FR) with a claim link that signs the earner in to their backpack."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from microcred.accounts import mail
+from microcred.accounts import services as accounts
+from microcred.audit import services as audit
+from microcred.awards import services as awards
+from microcred.awards.models import Award
+from microcred.catalog import services as catalog
+from microcred.earners import services as earners
+from microcred.errors import InvalidInput
+from microcred.issuers import services as issuers
+from microcred.settings import Settings
+
+CLAIM_LINK_LIFETIME = timedelta(days=7)
+
+
+def _(message: str) -> str:  # marks the messages for the catalogue; translated below in the chosen language
+    return message
+
+
+SUBJECT = _("Your micro-credential: %(name)s")
+BODY = _(
+    "Hello %(earner)s,\n\n%(issuer)s has awarded you the micro-credential \"%(name)s\".\n\n"
+    "Claim it in your backpack (this link signs you in once and works for 7 days):\n%(link)s\n\n"
+    "Its public verification page, which never expires:\n%(url)s\n\n"
+    "From the backpack you can download it (JSON-LD, JWT, baked PNG or SVG badge, PDF certificate), choose "
+    "whether it is public, share it on LinkedIn or add it to your wallet.\n"
+)
+
+
+def send_award(session: Session, settings: Settings, award: Award, *, language: str = "en") -> bool:
+    """Mail the earner a claim link; True when the SMTP server accepted it."""
+    from microcred.web.i18n import translations
+
+    if language not in ("en", "fr"):
+        raise InvalidInput("language must be en or fr")
+    earner = earners.get_earner(session, award.earner_id)
+    achievement = catalog.get_achievement(session, award.achievement_id)
+    org = issuers.get_organisation(session, achievement.issuer_id)
+    user = accounts.user_for_sign_in(session, earner.email)
+    if user is None:  # pragma: no cover - every earner can have an account
+        raise InvalidInput("this earner cannot sign in")
+    token = accounts.issue_sign_in_token(session, user, lifetime=CLAIM_LINK_LIFETIME)
+    base = settings.base_url.rstrip("/")
+    link = f"{base}/sign-in/link/{token}?next=/backpack"
+    gettext = translations(language).gettext
+    values = {"earner": earner.name, "issuer": org.name, "name": achievement.name, "link": link,
+              "url": awards.credential_url(award.id, settings.base_url)}
+    sent = mail.send_mail(
+        settings, to=earner.email, subject=gettext(SUBJECT) % values, body=gettext(BODY) % values, language=language
+    )
+    audit.record(session, "award.emailed", f"award:{award.id}", {"sent": sent, "language": language})
+    session.flush()
+    return sent

@@ -1,0 +1,115 @@
+"""Permanent sharing: the earner's per-credential public/private choice and per-evidence display choice, the
+LinkedIn "Add to profile" link and an embeddable HTML snippet.
+
+The public URL ``<base>/credentials/<award id>`` never expires. A credential is public until its earner says
+otherwise. A non-public credential's page shows anonymous visitors only that it exists and is private (no name,
+achievement, issuer, evidence or dates); its JSON-LD and JWT are served to its earner only. Hiding an evidence item
+removes it from the public page; the signed JSON cannot change (its proof covers every byte) and only ever holds
+the evidence the issuer marked public.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from microcred.audit import services as audit
+from microcred.awards import services as awards
+from microcred.awards.models import Award
+from microcred.catalog import services as catalog
+from microcred.db.base import utcnow
+from microcred.earners.ownership_models import CredentialShare
+from microcred.errors import InvalidInput
+from microcred.issuers import services as issuers
+
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+
+@dataclass(frozen=True)
+class ShareChoice:
+    public: bool = True
+    hidden_evidence: tuple[int, ...] = ()
+
+
+def share_choice(session: Session, award_id: uuid.UUID) -> ShareChoice:
+    row = session.get(CredentialShare, award_id)
+    if row is None:
+        return ShareChoice()
+    return ShareChoice(public=row.public, hidden_evidence=tuple(sorted(int(i) for i in row.hidden_evidence)))
+
+
+def evidence_count(award: Award) -> int:
+    evidence = awards.credential_document(award).get("evidence")
+    return len(evidence) if isinstance(evidence, list) else 0
+
+
+def set_share_choice(session: Session, award: Award, *, public: bool, hidden_evidence: list[int] | tuple[int, ...] = ()
+                     ) -> ShareChoice:
+    count = evidence_count(award)
+    hidden = sorted({int(i) for i in hidden_evidence})
+    bad = [i for i in hidden if not 0 <= i < count]
+    if bad:
+        raise InvalidInput(f"evidence position(s) {bad} do not exist (this credential has {count} evidence items)")
+    row = session.get(CredentialShare, award.id)
+    if row is None:
+        row = CredentialShare(award_id=award.id, public=public, hidden_evidence=hidden, updated_at=utcnow())
+        session.add(row)
+    else:
+        row.public, row.hidden_evidence, row.updated_at = public, hidden, utcnow()
+    audit.record(session, "credential.sharing_changed", f"award:{award.id}",
+                 {"public": public, "hidden_evidence": len(hidden)})
+    session.flush()
+    return ShareChoice(public=public, hidden_evidence=tuple(hidden))
+
+
+def visible_to(session: Session, award: Award, earner_id: uuid.UUID | None) -> bool:
+    """Whether the credential's details may be shown to this viewer (its earner always; others if public)."""
+    return (earner_id is not None and earner_id == award.earner_id) or share_choice(session, award.id).public
+
+
+def public_document(session: Session, award: Award) -> dict[str, Any]:
+    """The signed credential for display, without the evidence items its earner chose to hide (never for checks)."""
+    document = awards.credential_document(award)
+    hidden = set(share_choice(session, award.id).hidden_evidence)
+    evidence = document.get("evidence")
+    if hidden and isinstance(evidence, list):
+        document["evidence"] = [item for i, item in enumerate(evidence) if i not in hidden]
+    return document
+
+
+def linkedin_url(session: Session, award: Award, base_url: str) -> str:
+    """LinkedIn's "Add licence or certification" link (name, organisation, issue/expiry month and year, id, URL)."""
+    achievement = catalog.get_achievement(session, award.achievement_id)
+    org = issuers.get_organisation(session, achievement.issuer_id)
+    params: dict[str, Any] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": achievement.name,
+        "organizationName": org.name,
+        "issueYear": award.valid_from.year,
+        "issueMonth": award.valid_from.month,
+    }
+    if award.valid_until is not None:
+        params["expirationYear"] = award.valid_until.year
+        params["expirationMonth"] = award.valid_until.month
+    params["certUrl"] = awards.credential_url(award.id, base_url)
+    params["certId"] = str(award.id)
+    return LINKEDIN_ADD + "?" + urlencode(params)
+
+
+def embed_snippet(session: Session, award: Award, base_url: str) -> str:
+    """A self-contained HTML snippet (no script) linking to the public verification page."""
+    achievement = catalog.get_achievement(session, award.achievement_id)
+    org = issuers.get_organisation(session, achievement.issuer_id)
+    url = escape(awards.credential_url(award.id, base_url))
+    return (
+        f'<blockquote class="microcred-credential" cite="{url}" style="border:1px solid #1f3a5f;'
+        f'padding:0.75em;max-width:28em;font-family:sans-serif">'
+        f'<p style="margin:0;font-weight:bold"><a href="{url}">{escape(achievement.name)}</a></p>'
+        f'<p style="margin:0.25em 0 0">{escape(org.name)}, {award.valid_from.date().isoformat()}</p>'
+        f'<p style="margin:0.25em 0 0"><a href="{url}">Open Badges 3.0 — verify</a></p></blockquote>'
+    )
