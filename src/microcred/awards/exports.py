@@ -129,18 +129,23 @@ def certificate_html(
 ) -> str:
     _ = gettext
     e = escape
-    until = (
-        f"<p class='small'>{e(_('Valid until %(date)s') % {'date': valid_until})}</p>" if valid_until else ""
-    )
+    title = _("Certificate")
+    certifies = _("This certifies that")
+    earned = _("has earned the micro-credential")
+    issued_by = _("Issued by %(issuer)s on %(date)s") % {"issuer": issuer_name, "date": issued}
+    until = _("Valid until %(date)s") % {"date": valid_until} if valid_until else ""
+    qr_alt = _("QR code of the verification address")
+    verify_at = _("Verify this credential at")
+    until_html = f"<p class='small'>{e(until)}</p>" if until else ""
     return (
         f"<!DOCTYPE html><html lang='{e(lang)}'><head><meta charset='utf-8'>"
-        f"<title>{e(_('Certificate'))}: {e(achievement_name)}</title><style>{CERTIFICATE_CSS}</style></head>"
-        f"<body><div class='frame'><h1>{e(_('Certificate'))}</h1>"
-        f"<p>{e(_('This certifies that'))}</p><p class='name'>{e(earner_name)}</p>"
-        f"<p>{e(_('has earned the micro-credential'))}</p><p class='achievement'>{e(achievement_name)}</p>"
+        f"<title>{e(title)}: {e(achievement_name)}</title><style>{CERTIFICATE_CSS}</style></head>"
+        f"<body><div class='frame'><h1>{e(title)}</h1>"
+        f"<p>{e(certifies)}</p><p class='name'>{e(earner_name)}</p>"
+        f"<p>{e(earned)}</p><p class='achievement'>{e(achievement_name)}</p>"
         f"<p class='small'>{e(description)}</p>"
-        f"<p>{e(_('Issued by %(issuer)s on %(date)s') % {'issuer': issuer_name, 'date': issued})}</p>{until}"
-        f"<p><img class='qr' src='{_qr_data_uri(url)}' alt='{e(_('QR code of the verification address'))}'></p>"
-        f"<p class='small'>{e(_('Verify this credential at'))}</p><p class='url'>{e(url)}</p>"
+        f"<p>{e(issued_by)}</p>{until_html}"
+        f"<p><img class='qr' src='{_qr_data_uri(url)}' alt='{e(qr_alt)}'></p>"
+        f"<p class='small'>{e(verify_at)}</p><p class='url'>{e(url)}</p>"
         "</div></body></html>"
     )

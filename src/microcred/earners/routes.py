@@ -206,6 +206,7 @@ async def delete_account(request: Request, session: SessionDep, settings: Settin
                              error=_("Type DELETE to confirm that your account and data are to be erased."))
     erasure.erase_earner(session, str(user.earner_id), store=folder_store(settings.data_dir))
     session.commit()
+    request.scope.setdefault("state", {})["user"] = None  # the account no longer exists
     response = render(request, "backpack/erased.html", {})
     security.clear_session_cookie(response, settings)
     return response
