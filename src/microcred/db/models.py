@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "microcred.assessments.models",
     "microcred.transcripts.models",
     "microcred.earners.ownership_models",
+    "microcred.partners.models",
 )
 
 
