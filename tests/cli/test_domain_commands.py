@@ -95,8 +95,8 @@ def test_bad_input_exits_2_with_one_line(cli_env: Path, args: tuple[str, ...]) -
 
 
 def test_usage_errors_exit_2(cli_env: Path) -> None:
-    code, out, err = run("awards", "export", "00000000-0000-0000-0000-000000000000", "--format", "pdf")
-    assert code == 2 and "Traceback" not in out + err and "'pdf' is not one of" in err
+    code, out, err = run("awards", "export", "00000000-0000-0000-0000-000000000000", "--format", "docx")
+    assert code == 2 and "Traceback" not in out + err and "'docx' is not one of" in err
 
 
 def test_list_before_init_says_so(cli_env: Path) -> None:

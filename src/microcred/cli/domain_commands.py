@@ -36,6 +36,9 @@ API_TOKEN_FILE = "api-token"
 class ExportFormat(StrEnum):
     di = "di"
     jwt = "jwt"
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
 
 
 @contextmanager
@@ -150,12 +153,18 @@ def demo() -> None:
             from microcred.accounts.demo import seed_demo_users
 
             links = seed_demo_users(session, base_url=settings.base_url)
+            from microcred.earners.demo import seed_ownership_demo
+
+            ownership = seed_ownership_demo(session, base_url=settings.base_url)
     from microcred.awards.services import credential_url
 
     typer.echo("one-time sign-in links (valid for 7 days; `microcred demo` prints new ones):")
     for role, label in (("org_admin", "staff"), ("partner_reviewer", "partner"), ("earner", "earner")):
         if role in links:
             typer.echo(f"  {label:<12} {links[role]}")
+    if ownership is not None:
+        typer.echo(f"wallet (OpenID4VCI) offer for the demo earner, valid 24 h: {ownership.offer.deep_link}")
+        typer.echo(f"  the demo earner's bound DID: {ownership.did}")
     made = ", ".join(f"{n} {what}" for what, n in result.created.items() if n) or "nothing new (already seeded)"
     typer.echo(f"demo data: {made}")
     typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
@@ -209,14 +218,42 @@ def awards_list(
 def awards_export(
     award_id: Annotated[str, typer.Argument(help="The award's id.")],
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="di (signed JSON-LD) or jwt (VC-JOSE).")
+        ExportFormat,
+        typer.Option("--format", help="di (JSON-LD), jwt (VC-JOSE), png / svg (baked badge), pdf (certificate)."),
     ] = ExportFormat.di,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the PDF certificate (en or fr).")] = "en",
 ) -> None:
-    """Print (or write) a signed credential exactly as it was issued."""
+    """Print (or write) a credential: as issued (di, jwt), baked into a badge image (png, svg), or a PDF certificate.
+
+    Binary formats (png, pdf) need --out, unless stdout is not a terminal (a pipe or a file)."""
+    import sys
+
+    from microcred.awards import exports
     from microcred.awards import services as awards
 
+    if lang not in ("en", "fr"):
+        fail("--lang must be en or fr")
+    if fmt.value in exports.BINARY_FORMATS and out is None and sys.stdout.isatty():
+        fail(f"--format {fmt.value} is binary: give --out FILE (or redirect stdout to a file)")
     settings = _settings()
     with _errors(), _session_factory(settings, must_exist=True)() as session:
-        text = awards.export_award(awards.get_award(session, award_id), fmt.value)
-    write_output(text, out)
+        if fmt.value in ("di", "jwt"):
+            text = awards.export_award(awards.get_award(session, award_id), fmt.value)
+            write_output(text, out)
+            return
+        from microcred.web.i18n import translations
+
+        exported = exports.export_file(
+            session, awards.get_award(session, award_id), fmt.value, base_url=settings.base_url, lang=lang,
+            gettext=translations(lang).gettext,
+        )
+    if out is None:
+        sys.stdout.buffer.write(exported.data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(exported.data)
+    except OSError as exc:
+        fail(f"{out}: cannot be written ({exc.strerror})")

@@ -1,0 +1,57 @@
+"""Demo ownership data for `microcred demo`: the first demo earner has a share-enabled credential (public, with a
+chosen evidence display), a second verified address and a bound did:key (a fixed demo wallet key), and gets a fresh
+OID4VCI offer link each run. Idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.awards import services as awards
+from microcred.db.base import utcnow
+from microcred.demo import EARNERS, demo_id
+from microcred.earners import oid4vci, sharing
+from microcred.earners import services as earners
+from microcred.earners.ownership_models import EarnerEmail
+from microcred.vc import Ed25519Key
+
+SECOND_EMAIL = "amara@personal.example"
+# Not a secret: a published demo key, so a scripted demo wallet can prove it holds the bound DID.
+DEMO_WALLET_KEY = Ed25519Key.from_seed(hashlib.sha256(b"microcred demo wallet (public, never use)").digest())
+
+
+@dataclass(frozen=True)
+class OwnershipDemo:
+    earner_id: uuid.UUID
+    award_id: uuid.UUID
+    did: str
+    offer: oid4vci.Offer
+
+
+def seed_ownership_demo(session: Session, *, base_url: str) -> OwnershipDemo | None:
+    earner = earners.find_earner_by_email(session, EARNERS[0]["email"])
+    if earner is None:
+        return None
+    held = awards.list_awards(session, earner_id=earner.id)
+    active = [a for a in held if a.status == "active" and a.replaced_by_id is None]
+    if not active:
+        return None
+    award = active[-1]  # the oldest current one
+    if sharing.share_choice(session, award.id) == sharing.ShareChoice():
+        sharing.set_share_choice(session, award, public=True, hidden_evidence=[])
+    exists = session.scalars(
+        select(EarnerEmail).where(EarnerEmail.earner_id == earner.id, EarnerEmail.email == SECOND_EMAIL)
+    ).first()
+    if exists is None:
+        now = utcnow()
+        session.add(EarnerEmail(id=demo_id(f"email:{SECOND_EMAIL}"), earner_id=earner.id, email=SECOND_EMAIL,
+                                verified_at=now, created_at=now))
+    if earner.did != DEMO_WALLET_KEY.did_key:
+        earner.did = DEMO_WALLET_KEY.did_key
+    session.flush()
+    offer = oid4vci.create_offer(session, award, base_url=base_url, with_tx_code=False)
+    return OwnershipDemo(earner_id=earner.id, award_id=award.id, did=DEMO_WALLET_KEY.did_key, offer=offer)
