@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.audit.services import acting_as
 from microcred.awards import services as awards
 from microcred.db.base import utcnow
 from microcred.demo import EARNERS, demo_id
@@ -33,6 +34,11 @@ class OwnershipDemo:
 
 
 def seed_ownership_demo(session: Session, *, base_url: str) -> OwnershipDemo | None:
+    with acting_as("demo"):  # audit entries of the seed name the demo as their actor
+        return _seed(session, base_url=base_url)
+
+
+def _seed(session: Session, *, base_url: str) -> OwnershipDemo | None:
     earner = earners.find_earner_by_email(session, EARNERS[0]["email"])
     if earner is None:
         return None
