@@ -7,12 +7,55 @@ from typing import Any
 
 import pytest
 
-from microcred.vc import ContextRegistry, Ed25519Key, JsonLdSafeModeError, UnknownContextError, VCError, jsonld
+from microcred.vc import (
+    ContextRegistry,
+    Ed25519Key,
+    JsonLdSafeModeError,
+    UnknownContextError,
+    VCError,
+    jsonld,
+    sign_data_integrity,
+)
 from microcred.vc.errors import JsonLdError
 from support.credentials import assessed_credential, sample_credential, signed_sample, transcript_credential
 from support.vectors import EXAMPLES, load
 
 SAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json") if not p.name.endswith("legacy-vc1-ed25519signature2020.json"))
+
+
+ENDORSEMENT_TERMS = ("competencyInDemand", "labourMarketRationale", "reflectsJobPerformance", "jobPerformanceComment")
+
+
+def endorsement_credential(key: Ed25519Key) -> dict[str, Any]:
+    """A partner's EndorsementCredential with the two structured answers (issue 7 extension terms)."""
+    from datetime import UTC, datetime
+
+    from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS
+    from microcred.vc.endorsement import build_endorsement_credential
+    from microcred.vc.ob import IssuerProfile
+
+    return build_endorsement_credential(
+        credential_id="https://example.ca/endorsements/1",
+        endorser=IssuerProfile(id=key.did_key, name="Great Lakes Hospitality Group"),
+        endorsed_id="https://example.ca/achievements/1",
+        name="Endorsement of Food Safety by Great Lakes Hospitality Group",
+        valid_from=datetime(2026, 3, 1, tzinfo=UTC),
+        comment="We hire graduates of this micro-credential.",
+        extra_contexts=(MICROCRED_OB_EXTENSIONS,),
+        subject_extra={
+            "competencyInDemand": True,
+            "labourMarketRationale": "1,200 openings in Ontario ask for it.",
+            "reflectsJobPerformance": True,
+            "jobPerformanceComment": "The practical mirrors a real shift.",
+        },
+        credential_status={
+            "id": "https://example.ca/status/1#42",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "42",
+            "statusListCredential": "https://example.ca/status/1",
+        },
+    )
 
 
 def _documents() -> list[tuple[str, dict[str, Any]]]:
@@ -32,6 +75,13 @@ def _documents() -> list[tuple[str, dict[str, Any]]]:
             transcript_credential(issuer_id=key.did_key, grading_scheme="pass_fail", result="Pass"),
         ),
     ]
+    docs.append(("builder-endorsement-extension", endorsement_credential(key)))
+    docs.append(
+        (
+            "builder-endorsement-signed",
+            sign_data_integrity(endorsement_credential(key), key, key.did_key_verification_method),
+        )
+    )
     for name in SAMPLES:
         data = load(EXAMPLES / name)
         for field in ("unsignedCredential", "signedCredential"):
@@ -197,4 +247,15 @@ def test_transcript_terms_pass_safe_mode_and_land_in_the_graph() -> None:
     }
     subject["achievement"]["creditUnits"] = "typo"
     with pytest.raises(JsonLdSafeModeError, match="creditUnits"):
+        jsonld.canonicalize(doc)
+
+
+def test_endorsement_answer_terms_pass_safe_mode_and_land_in_the_graph() -> None:
+    doc = endorsement_credential(Ed25519Key.from_seed(bytes(range(32))))
+    nquads = jsonld.canonicalize(doc)
+    for term in ENDORSEMENT_TERMS:
+        assert f"<https://microcred.org/ns/ob-extensions#{term}>" in nquads, term
+    assert '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>' in nquads
+    doc["credentialSubject"]["inDemand"] = True  # not a defined term
+    with pytest.raises(JsonLdSafeModeError, match="inDemand"):
         jsonld.canonicalize(doc)

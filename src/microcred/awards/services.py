@@ -23,6 +23,7 @@ from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import services as issuers
+from microcred.partners import services as partners
 from microcred.status import services as status
 from microcred.transcripts import records as transcript_records
 from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
@@ -192,6 +193,7 @@ def issue_award(
     award_id: uuid.UUID | None = None,
     transcript: transcript_records.AwardRecordInput | Mapping[str, Any] | None = None,
     enforce_prerequisites: bool = True,
+    enforce_relevance: bool = True,
 ) -> Award:
     """Build the OB 3.0 credential, validate it, sign it (Data Integrity and JWT) and store it.
 
@@ -200,6 +202,9 @@ def issue_award(
     ``transcript``: the award's transcript line (credits earned, term, activity dates, final result, route);
     the achievement's prerequisites must be held; pathways the award completes are issued or queued in the
     same transaction (`transcripts.pathways`).
+    ``enforce_relevance``: refuse (naming what is missing) when the achievement's labour-market relevance lapsed
+    or its issuer requires a current partner endorsement and there is none (`partners.check_issuable`); the
+    current partner endorsements are embedded in the credential's achievement (`endorsement`).
     """
     from microcred.vc import sign_data_integrity, sign_jwt
 
@@ -211,6 +216,8 @@ def issue_award(
             transcript_records.check_prerequisites(session, achievement, earner.id)
         org = issuers.get_organisation(session, achievement.issuer_id)
         now = (issued_at or utcnow()).replace(microsecond=0)  # as in the credential (whole seconds)
+        if enforce_relevance:
+            partners.check_issuable(session, achievement, now=now)
         start = valid_from or now
         for label, value in (("issued_at", now), ("valid_from", start), ("valid_until", valid_until)):
             if value is not None and value.tzinfo is None:
@@ -240,6 +247,7 @@ def issue_award(
                 achievement=dataclasses.replace(
                     _achievement_definition(achievement, issuer, base_url, session),
                     transcript=transcript_records.transcript_definition(session, achievement, base_url),
+                    endorsements=partners.endorsement_documents_for_issuing(session, achievement.id, now=now),
                 ),
                 subject=ob.SubjectIdentity(did=earner.did, email=earner.email, salt=earner.salt),
                 valid_from=start,
@@ -469,6 +477,7 @@ def _replace(
         master_key=master_key,
         transcript=transcript_records.award_record_input(session, old.id),
         enforce_prerequisites=False,
+        enforce_relevance=kind == "renewal",  # a renewal is a new credential; a re-signing is not
     )
     new.replaces_id, new.replacement = old.id, kind
     old.replaced_by_id = new.id

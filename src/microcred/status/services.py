@@ -178,6 +178,21 @@ def set_bit(session: Session, award_id: uuid.UUID, purpose: str, value: bool) ->
     return True
 
 
+def set_entry_bit(session: Session, entry_id: uuid.UUID, value: bool) -> bool:
+    """Set (or clear) the bit of an entry not tied to an award (e.g. an endorsement's); True when it changed."""
+    entry = session.get(StatusEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no status entry {entry_id}")
+    if entry.is_set == value:
+        return False
+    entry.is_set = value
+    session.execute(
+        update(StatusList).where(StatusList.id == entry.status_list_id).values(version=StatusList.version + 1)
+    )
+    session.flush()
+    return True
+
+
 def get_list(session: Session, list_id: uuid.UUID | str) -> StatusList:
     lst = session.get(StatusList, as_uuid(list_id, "status list"))
     if lst is None:

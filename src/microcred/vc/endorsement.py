@@ -24,11 +24,13 @@ def build_endorsement_credential(
     valid_until: datetime | None = None,
     extra_contexts: tuple[str, ...] = (),
     subject_extra: dict[str, Any] | None = None,
+    credential_status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An unsigned ``EndorsementCredential`` validated against the 1EdTech schema.
 
     ``subject_extra`` adds properties to the EndorsementSubject; they must be defined by ``extra_contexts``
-    (the vocabulary check refuses undefined terms when signing).
+    (the vocabulary check refuses undefined terms when signing). ``credential_status``: e.g. a
+    BitstringStatusListEntry (revocation) in the endorser's list.
     """
     subject: dict[str, Any] = {"id": endorsed_id, "type": ["EndorsementSubject"]}
     if comment:
@@ -49,6 +51,8 @@ def build_endorsement_credential(
         if valid_until <= valid_from:
             raise SchemaValidationError(["validUntil: must be later than validFrom"])
         credential["validUntil"] = format_datetime(valid_until)
+    if credential_status is not None:  # one entry (the endorsement schema's credentialStatus is a single object)
+        credential["credentialStatus"] = credential_status
     credential["credentialSchema"] = [{"id": ENDORSEMENT_CREDENTIAL_SCHEMA, "type": SCHEMA_TYPE}]
     errors = schema_errors(credential, ENDORSEMENT_CREDENTIAL_SCHEMA)
     if errors:

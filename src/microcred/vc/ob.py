@@ -178,6 +178,8 @@ class AchievementDefinition:
     identity_verified: bool | None = None
     # transcript record (issue 8); OB has creditsAvailable/humanCode, the rest are microcred extension terms
     transcript: TranscriptDefinition | None = None
+    # signed EndorsementCredentials of the achievement (issue 7: partner endorsements), embedded as they are
+    endorsements: tuple[dict[str, Any], ...] = ()
 
 
 GRADING_SCHEMES = {"pass_fail": "Status", "letter_grade": "LetterGrade", "percent": "Percent"}
@@ -382,6 +384,8 @@ def _achievement_json(achievement: AchievementDefinition) -> dict[str, Any]:
         doc["identityVerified"] = bool(achievement.identity_verified)
     if achievement.transcript is not None:
         doc.update(achievement.transcript.to_json())
+    if achievement.endorsements:
+        doc["endorsement"] = [dict(e) for e in achievement.endorsements]
     return doc
 
 
