@@ -74,12 +74,14 @@ def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: byt
         "assessment records": 6,
         "awards": 9,  # + Amara's third pathway component (the pathway credential itself is issued automatically)
         "pathways": 1,
+        "partners": 1,  # issue 7: the employer becomes a partner with its own key
+        "endorsements": 3,  # current, due within 60 days, expired (lapsed)
     }
     with factory() as session:
         after_first = _counts(session)
     assert after_first == {
         "Organisation": 3,
-        "SigningKey": 3,  # the college's, and the institute's two (rotated)
+        "SigningKey": 4,  # the college's, the institute's two (rotated), the partner's (signs endorsements)
         "Achievement": 5,
         "LearningOutcome": 13,
         "Alignment": 13,
@@ -182,3 +184,39 @@ def test_demo_pathway_completed_by_one_earner_and_part_way_for_another(
             "achievement:hospitality-operations-certificate"
         )
         assert (liam[name].done_count, liam[name].required, liam[name].completion) == (1, 3, None)
+
+
+def test_demo_relevance_states_and_the_gate(factory: sessionmaker[Session], master_key: bytes) -> None:
+    """Issue 7: food safety is endorsed and current, spreadsheet analysis is due within 60 days, cyber awareness
+    lapsed (its endorsement expired) and issuing it is refused; the college requires a current endorsement; demo
+    awards issued while an endorsement was current carry it, and it verifies on its own."""
+    import pytest
+
+    from microcred.errors import InvalidInput
+    from microcred.partners import services as partners
+    from support.instance import verifier_for
+
+    with session_scope(factory) as session:
+        demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    with factory() as session:
+        states = {r.name: r.state for r in partners.relevance_report(session, issuer_id=demo.COLLEGE_ID)}
+        assert states["Food Safety and Sanitation for Commercial Kitchens"] == "current"
+        assert states["Spreadsheet Data Analysis for the Workplace"] == "due"
+        assert states["Cyber Security Awareness for Small Business"] == "lapsed"
+        assert partners.get_policy(session, demo.COLLEGE_ID).require_endorsement is True
+        with pytest.raises(InvalidInput, match=r"Cyber Security Awareness .*relevance lapsed: the endorsement by"):
+            awards.issue_award(
+                session,
+                achievement_id=demo.demo_id("achievement:cyber-awareness"),
+                earner_id=demo._earner_id(session, "liam"),
+                base_url=BASE,
+                master_key=master_key,
+            )
+        featured = awards.credential_document(awards.get_award(session, demo.demo_id("award:amara:food-safety")))
+        embedded = featured["credentialSubject"]["achievement"]["endorsement"]
+        assert [e["issuer"]["name"] for e in embedded] == ["Great Lakes Hospitality Group"]
+        verifier = verifier_for(factory, master_key, BASE)
+        assert verifier.verify(embedded[0]).verified
+        assert [p.name for _, p in partners.list_partners(session)] == ["Great Lakes Hospitality Group"]
+        pending = partners.list_requests(session, partner_id=demo.EMPLOYER_ID, status="pending")
+        assert [r.achievement_id for r in pending] == [demo.demo_id("achievement:cyber-awareness")]

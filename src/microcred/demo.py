@@ -414,6 +414,9 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None, sto
             earners.create_earner(session, id=earner_id, name=person["name"], email=person["email"])
             created["earners"] += 1
 
+    from microcred.partners import demo as partners_demo  # issue 7: partner endorsements, relevance
+
+    partners_demo.seed_before_awards(session, base_url=base_url, master_key=master_key, created=created)
     award_ids = []
     for earner_key, achievement_key, evidence in AWARDS:
         award_id = demo_id(f"award:{earner_key}:{achievement_key}")
@@ -436,6 +439,7 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None, sto
     from microcred.transcripts import demo as transcripts_demo  # issue 8: course records and a 3-part pathway
 
     transcripts_demo.seed(session, base_url=base_url, master_key=master_key, created=created, store=store)
+    partners_demo.seed_after_awards(session, base_url=base_url, master_key=master_key, created=created)
     return DemoResult(featured_award_id=award_ids[0], created=created, award_ids=award_ids, lifecycle=lifecycle)
 
 

@@ -28,6 +28,7 @@ def _register() -> None:
         "microcred.cli.lifecycle_commands",
         "microcred.cli.assessment_commands",
         "microcred.cli.transcripts_commands",
+        "microcred.cli.partners_commands",
         "microcred.cli.earner_commands",
     ):
         importlib.import_module(module)
