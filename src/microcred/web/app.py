@@ -90,6 +90,12 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.include_router(ownership_routes.wallet)
     app.include_router(ownership_routes.api)
     app.include_router(ownership_routes.verify_upload)
+
+    from microcred.partners import routes as partner_routes  # issue 7: endorsements, relevance, occupations
+
+    app.include_router(partner_routes.public)
+    app.include_router(partner_routes.api)
+    app.include_router(partner_routes.console)
     app.add_middleware(ownership_routes.MultipartVerifyRewrite)
     _attribute_audit_events(app)
     return app

@@ -7,6 +7,7 @@ missing or of the wrong type. Links are only emitted for http(s) URLs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -172,6 +173,61 @@ class AchievementView:
 
 
 @dataclass
+class EndorsementView:
+    """An embedded EndorsementCredential (issue 7) with the verifier's own result for it."""
+
+    endorser: str
+    endorser_url: str | None
+    comment: str | None
+    in_demand: bool | None
+    rationale: str | None
+    reflects_job_performance: bool | None
+    job_performance_comment: str | None
+    valid_until: str | None
+    verified: bool
+    failures: list[str] = field(default_factory=list)
+
+
+def _endorsements(achievement: dict[str, Any], nested: Sequence[Any]) -> list[EndorsementView]:
+    """The achievement's ``endorsement[]``, each matched with its nested verification result (by position)."""
+    results = {
+        str(getattr(n, "label", "")): getattr(n, "result", None)
+        for n in nested
+        if getattr(n, "kind", None) == "endorsement"
+    }
+    out = []
+    for index, item in enumerate(_list(achievement.get("endorsement"))):
+        if not isinstance(item, dict):
+            continue
+        raw_subject = item.get("credentialSubject")
+        subject: dict[str, Any] = raw_subject if isinstance(raw_subject, dict) else {}
+        issuer = _issuer(item.get("issuer"))
+        result = next((r for label, r in results.items() if label.endswith(f"achievement.endorsement[{index}]")), None)
+        in_demand, reflects = subject.get("competencyInDemand"), subject.get("reflectsJobPerformance")
+        out.append(
+            EndorsementView(
+                endorser=issuer.name or issuer.id or "?",
+                endorser_url=issuer.url,
+                comment=_text(subject.get("endorsementComment")),
+                in_demand=in_demand if isinstance(in_demand, bool) else None,
+                rationale=_text(subject.get("labourMarketRationale")),
+                reflects_job_performance=reflects if isinstance(reflects, bool) else None,
+                job_performance_comment=_text(subject.get("jobPerformanceComment")),
+                valid_until=format_date(item.get("validUntil")),
+                verified=bool(getattr(result, "verified", False)),
+                failures=[
+                    str(getattr(c, "reason", ""))
+                    for c in getattr(result, "checks", ())
+                    if not getattr(c, "passed", True)
+                ]
+                if result is not None
+                else [N_("not checked")],
+            )
+        )
+    return out
+
+
+@dataclass
 class CredentialView:
     """Everything the verification page shows."""
 
@@ -199,6 +255,7 @@ class CredentialView:
     qr_svg: str | None = None
     json_url: str | None = None
     jwt_url: str | None = None
+    endorsements: list[EndorsementView] = field(default_factory=list)
 
 
 def _alignment(value: Any) -> Link | None:
@@ -366,8 +423,11 @@ def _results(subject: dict[str, Any], outcomes: list[OutcomeView]) -> list[str]:
     return out
 
 
-def present(credential: Any, verified: bool, checks: list[Any], fmt: str | None = None) -> CredentialView:
-    """Build the page model. ``checks`` are the verifier's CheckResult objects (check, passed, reason)."""
+def present(
+    credential: Any, verified: bool, checks: list[Any], fmt: str | None = None, nested: Sequence[Any] = ()
+) -> CredentialView:
+    """Build the page model. ``checks`` are the verifier's CheckResult objects (check, passed, reason); ``nested``
+    its results for embedded credentials (endorsements are listed with their own result)."""
     doc = credential if isinstance(credential, dict) else {}
     if isinstance(doc.get("vc"), dict) and "credentialSubject" not in doc:  # VC 1.1 JWT payload
         doc = doc["vc"]
@@ -416,4 +476,5 @@ def present(credential: Any, verified: bool, checks: list[Any], fmt: str | None 
         awarded=format_date(doc.get("awardedDate")),
         valid_from=format_date(doc.get("validFrom") or doc.get("issuanceDate")),
         valid_until=format_date(doc.get("validUntil") or doc.get("expirationDate")),
+        endorsements=_endorsements(achievement_doc, nested),
     )

@@ -108,7 +108,8 @@ def get_credential(
     document = awards.credential_document(award)
     result = verification.verify(settings, request.app.state.session_factory, document)
     shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
-    view = enrich(present(shown, result.verified, list(result.checks), result.format), session, settings.base_url)
+    page = present(shown, result.verified, list(result.checks), result.format, result.nested)
+    view = enrich(page, session, settings.base_url)
     page_url = awards.credential_url(award.id, settings.base_url)
     view.page_url = page_url
     view.qr_svg = qr_svg(page_url, title=f"QR code linking to {page_url}")

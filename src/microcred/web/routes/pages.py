@@ -148,9 +148,8 @@ def verify_submit(
             )
         result = verification.verify(settings, request.app.state.session_factory, stored)
         document = result.credential if result.credential is not None else stored
-        view = enrich(
-            present(document, result.verified, list(result.checks), result.format), session, settings.base_url
-        )
+        page = present(document, result.verified, list(result.checks), result.format, result.nested)
+        view = enrich(page, session, settings.base_url)
         return render_verdict(request, templates, view)
     if not text:
         return _form(
@@ -189,5 +188,6 @@ def verify_submit(
         )
     result = verification.verify(settings, request.app.state.session_factory, source)
     document = result.credential if result.credential is not None else source
-    view = enrich(present(document, result.verified, list(result.checks), result.format), session, settings.base_url)
+    page = present(document, result.verified, list(result.checks), result.format, result.nested)
+    view = enrich(page, session, settings.base_url)
     return render_verdict(request, templates, view)
