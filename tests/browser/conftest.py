@@ -45,6 +45,7 @@ class Server:
     backend: str
     mailbox: Mailbox
     org_id: str
+    db_url: str = ""  # for tests that seed their own records (issue 7: partner reviewers)
 
 
 # Module scope (there is one browser test module): Playwright's sync API keeps an event loop running in the main
@@ -146,7 +147,7 @@ def server(
             pytest.fail("the app did not start", pytrace=False)
         time.sleep(0.05)
     try:
-        yield Server(base_url, backend, browser_mailbox, org_id)
+        yield Server(base_url, backend, browser_mailbox, org_id, url)
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
