@@ -17,6 +17,7 @@ import pytest
 from tests.browser.conftest import ARTIFACTS, STAFF_EMAIL, STAFF_PASSWORD, Server, axe_version, run_axe
 
 from microcred.demo import COMPLY_FOOD_SAFETY, alignment
+from microcred.vc.baking import unbake
 
 TEXT = {
     "en": {
@@ -203,6 +204,32 @@ def test_issue_and_verify_in_the_browser(browser: Any, server: Server, language:
     assert Path(jwt_info.value.path()).read_text().startswith("eyJ")
     share = page.input_value("input.share-link")
     assert credential_url and share.endswith(credential_url.rsplit("/", 1)[-1])
+
+    # -- the earner's other downloads (baked badges carry the credential; the PDF certificate) and sharing ----
+    for fmt in ("png", "svg"):
+        with page.expect_download() as baked_info:
+            page.click(f"a[href$='/download/{fmt}']")
+        carried = json.loads(unbake(Path(baked_info.value.path()).read_bytes()))
+        assert carried["id"] == downloaded["id"] and carried["proof"] == downloaded["proof"]
+    with page.expect_download() as pdf_info:
+        page.click("a[href$='/download/pdf']")
+    assert Path(pdf_info.value.path()).read_bytes().startswith(b"%PDF")
+    page.click("a[href$='/share']")
+    page.wait_for_url("**/share")
+    check(page, "share")
+    linkedin = page.get_attribute("a[href^='https://www.linkedin.com/profile/add']", "href") or ""
+    assert "certUrl=" in linkedin and "name=" in linkedin
+    assert share in page.input_value("#embed")
+    page.check("#public-no")
+    page.click("form[action$='/share'] button[type=submit]")
+    page.wait_for_load_state("load")
+    anonymous = _context(browser, server, language)
+    assert anonymous.request.get(share + "?format=json").status == 403  # private: only the earner may fetch it
+    anonymous.close()
+    page.goto(page.url.split("?")[0])
+    page.check("#public-yes")
+    page.click("form[action$='/share'] button[type=submit]")
+    page.wait_for_load_state("load")
     earner.close()
 
     # -- anyone: the public page, /verify by paste, upload and URL, tampered, unknown -------------------------
