@@ -250,7 +250,12 @@ def test_export_then_erase_then_verify_the_export(
     earners_list = client.get("/api/earners", headers=auth).text
     assert "ada@example.org" not in earners_list and "Ada Lovelace" not in earners_list
     from microcred.audit.models import AuditEntry
+    from microcred.awards import services as awards
+    from microcred.awards.models import Award
 
+    with factory() as s:  # a key re-issue never rebuilds an erased earner's credential
+        award = s.get(Award, issued.award_id)
+        assert award is not None and issued.award_id not in awards.awards_signed_with(s, award.signing_key_id)
     with factory() as s:  # the audit log names the erasure with ids and counts, never personal data
         entries = [e for e in s.query(AuditEntry).all() if e.action == "earner.erased"]
         assert len(entries) == 1

@@ -531,14 +531,17 @@ def reissue_award(
 
 
 def awards_signed_with(session: Session, key_id: uuid.UUID) -> list[uuid.UUID]:
-    """Awards signed with that key that have not been replaced yet and are not revoked (re-issue candidates)."""
-    return list(
-        session.scalars(
-            select(Award.id)
-            .where(Award.signing_key_id == key_id, Award.replaced_by_id.is_(None), Award.status != "revoked")
-            .order_by(Award.issued_at, Award.id)
-        )
+    """Awards signed with that key that have not been replaced yet and are not revoked (re-issue candidates).
+
+    Awards of erased earners are left out: only a bare ledger of them is kept, nothing to build a credential from.
+    """
+    erased = earners.erased_earner_ids(session)
+    rows = session.execute(
+        select(Award.id, Award.earner_id)
+        .where(Award.signing_key_id == key_id, Award.replaced_by_id.is_(None), Award.status != "revoked")
+        .order_by(Award.issued_at, Award.id)
     )
+    return [award_id for award_id, earner_id in rows if earner_id not in erased]
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,10 @@ def find_earner_by_email(session: Session, email: str) -> Earner | None:
 
 def list_earners(session: Session) -> list[Earner]:
     return list(session.scalars(select(Earner).order_by(Earner.created_at, Earner.name)))
+
+
+def erased_earner_ids(session: Session) -> set[uuid.UUID]:
+    """Earners who erased their account: their awards are kept as a bare ledger and never re-issued."""
+    from microcred.earners.ownership_models import EarnerErasure
+
+    return set(session.scalars(select(EarnerErasure.earner_id)))
