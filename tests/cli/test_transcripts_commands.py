@@ -48,7 +48,9 @@ def test_clr_pdf_csv_and_pathways_on_the_demo(cli_env: Path, tmp_path: Path) -> 
     assert {a["associationType"] for a in subject["association"]} == {"isParentOf", "isPartOf"}
     code, out, err = run("verify", str(tmp_path / "clr.json"))
     assert code == 0, out + err
-    assert out.count("verifiableCredential[") == count and "(credential)" in out
+    # each credential reported, and (issue 7) the partner endorsement embedded in her food-safety and spreadsheet
+    # credentials, each with its own line under its credential
+    assert out.count("(credential)") - out.count("(endorsement)") == count and out.count("(endorsement)") == 2
 
     code, out, err = run("transcripts", "pdf", AMARA, "--out", str(tmp_path / "t.pdf"), "--lang", "fr")
     assert code == 0, err
