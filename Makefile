@@ -52,8 +52,11 @@ messages: install-dev
 	  --project=microcred -o src/microcred/web/locale/messages.pot .
 	$(BIN)/pybabel update -i src/microcred/web/locale/messages.pot -d src/microcred/web/locale -l fr --no-location
 
+# Two workers (this machine has 2 cores); --dist loadscope keeps each module's fixtures (browser, servers) on one
+# worker. Measured on a clean clone: 15.5 min serial, 9.2 min with two workers, same 725 tests and coverage.
 test: install-dev chromium pango lint typecheck
-	$(BIN)/pytest --cov=microcred --cov-branch --cov-report=term --cov-fail-under=90 -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadscope --cov=microcred --cov-branch --cov-report=term --cov-fail-under=90 \
+	  -p no:cacheprovider
 
 bench: install-dev
 	$(BIN)/python -m benchmarks.run
