@@ -9,7 +9,7 @@ from typing import Any
 from microcred.vc.contexts import CLR_V2P0_CONTEXT, CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
-from microcred.vc.ob import IssuerProfile, SubjectIdentity, identity_hash
+from microcred.vc.ob import IssuerProfile, SubjectIdentity
 from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, SCHEMA_TYPE, schema_errors
 
 CLR_SCHEMA = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
@@ -79,18 +79,7 @@ def build_clr_credential(
         if missing:
             raise SchemaValidationError([f"association refers to achievements not in this CLR: {sorted(missing)}"])
     subject_json: dict[str, Any] = {"type": ["ClrSubject"]}
-    if subject.did:
-        subject_json["id"] = subject.did
-    if subject.email and subject.salt:
-        subject_json["identifier"] = [
-            {
-                "type": "IdentityObject",
-                "hashed": True,
-                "identityHash": identity_hash(subject.email.strip().lower(), subject.salt),
-                "identityType": "emailAddress",
-                "salt": subject.salt,
-            }
-        ]
+    subject_json.update(subject.to_json())
     subject_json["verifiableCredential"] = list(credentials)
     subject_json["achievement"] = achievements
     if associations:

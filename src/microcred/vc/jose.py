@@ -14,6 +14,7 @@ from joserfc.jwk import OKPKey
 
 from microcred.vc.dataintegrity import parse_datetime
 from microcred.vc.errors import KeyFormatError, KeyResolutionError, SigningError
+from microcred.vc.fields import issuer_id
 from microcred.vc.keys import Ed25519Key
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
 
@@ -23,13 +24,6 @@ SIGNING_ALG = "EdDSA"
 ACCEPTED_ALGS = ("EdDSA", "Ed25519")
 # JWT claims that OB 3.0 asks for next to the credential; they are checked and removed before the credential is used.
 JWT_CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
-
-
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def _subject_id(credential: dict[str, Any]) -> str | None:
@@ -42,8 +36,8 @@ def _subject_id(credential: dict[str, Any]) -> str | None:
 
 def _claims_for(credential: dict[str, Any]) -> dict[str, Any]:
     claims: dict[str, Any] = {}
-    if _issuer_id(credential):
-        claims["iss"] = _issuer_id(credential)
+    if issuer_id(credential):
+        claims["iss"] = issuer_id(credential)
     if isinstance(credential.get("id"), str):
         claims["jti"] = credential["id"]
     if isinstance(credential.get("validFrom"), str):
@@ -138,7 +132,7 @@ def verify_jwt(token: str, resolver: KeyResolver) -> JwtOutcome:
         elif isinstance(header.get("jwk"), dict):
             # An embedded key proves nothing about who signed; it is only acceptable for a did:key issuer.
             embedded = Ed25519Key.from_jwk(header["jwk"])
-            issuer = _issuer_id(credential) or ""
+            issuer = issuer_id(credential) or ""
             if issuer != embedded.did_key:
                 return JwtOutcome(False, "the JWS carries its own key, which is not the issuer's", header, credential)
             resolved = ResolvedKey(embedded, issuer)

@@ -331,6 +331,23 @@ class SubjectIdentity:
         if not self.did and not (self.email and self.salt):
             raise ValueError("a subject needs a DID, or an email and a salt")
 
+    def to_json(self) -> dict[str, Any]:
+        """``id`` and/or a salted, hashed email ``identifier`` (IdentityObject) — never the email itself."""
+        doc: dict[str, Any] = {}
+        if self.did:
+            doc["id"] = self.did
+        if self.email and self.salt:
+            doc["identifier"] = [
+                {
+                    "type": "IdentityObject",
+                    "hashed": True,
+                    "identityHash": identity_hash(self.email.strip().lower(), self.salt),
+                    "identityType": "emailAddress",
+                    "salt": self.salt,
+                }
+            ]
+        return doc
+
 
 def identity_hash(identifier: str, salt: str) -> str:
     """OB 3.0 ``identityHash``: ``sha256$`` + hex(SHA-256(identifier + salt))."""
@@ -454,18 +471,7 @@ def build_achievement_credential(
         raise SchemaValidationError(["validUntil: must be later than validFrom"])
     outcomes_by_id = {outcome.id: outcome for outcome in achievement.outcomes}
     subject_json: dict[str, Any] = {"type": ["AchievementSubject"]}
-    if subject.did:
-        subject_json["id"] = subject.did
-    if subject.email and subject.salt:
-        subject_json["identifier"] = [
-            {
-                "type": "IdentityObject",
-                "hashed": True,
-                "identityHash": identity_hash(subject.email.strip().lower(), subject.salt),
-                "identityType": "emailAddress",
-                "salt": subject.salt,
-            }
-        ]
+    subject_json.update(subject.to_json())
     subject_json["achievement"] = _achievement_json(achievement)
     result_json = []
     for result in results:

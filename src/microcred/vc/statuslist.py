@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from microcred.vc.contexts import CREDENTIALS_V2
 from microcred.vc.dataintegrity import format_datetime
+from microcred.vc.fields import issuer_id
 
 if TYPE_CHECKING:
     from microcred.vc.verifier import Verifier
@@ -139,13 +140,6 @@ def status_list_credential(
     return credential
 
 
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
-
-
 ListFetcher = Callable[[str], Any]
 
 
@@ -184,7 +178,7 @@ class BitstringStatusChecker:
         types = list_credential.get("type", [])
         if LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types]):
             return False, f"status could not be checked: {url} is not a {LIST_CREDENTIAL_TYPE}"
-        if _issuer_id(list_credential) != _issuer_id(credential):
+        if issuer_id(list_credential) != issuer_id(credential):
             return False, "status could not be checked: the status list was not issued by the credential's issuer"
         subject = list_credential.get("credentialSubject")
         if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:

@@ -16,6 +16,7 @@ from microcred.vc import jsonld
 from microcred.vc.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextRegistry
 from microcred.vc.dataintegrity import ProofOutcome, parse_datetime, proofs_of, verify_proof
 from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
+from microcred.vc.fields import as_list, issuer_id
 from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
 from microcred.vc.schema import as_json_ld_sets, schema_errors, schema_for
@@ -78,17 +79,6 @@ class _Run:
 
     def add(self, check: str, passed: bool, reason: str) -> None:
         self.checks.append(CheckResult(check, passed, reason))
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 class Verifier:
@@ -162,7 +152,7 @@ class Verifier:
             and all(c.passed for c in run.checks)
             and any(c.check == "proof" and c.passed for c in run.checks)
         )
-        return VerificationResult(verified, tuple(run.checks), credential, fmt, _issuer_id(credential), nested)
+        return VerificationResult(verified, tuple(run.checks), credential, fmt, issuer_id(credential), nested)
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_nested(self, run: _Run, credential: dict[str, Any], depth: int) -> tuple[NestedResult, ...]:
@@ -189,7 +179,7 @@ class Verifier:
         return results
 
     def _check_shape(self, run: _Run, credential: dict[str, Any]) -> None:
-        types = _as_list(credential.get("type"))
+        types = as_list(credential.get("type"))
         if "VerifiableCredential" not in types:
             run.add("schema", False, "the document is not a VerifiableCredential (type is missing it)")
             return
@@ -200,7 +190,7 @@ class Verifier:
             else:
                 run.add("schema", True, "has the shape CLR 2.0 requires (no published JSON Schema exists)")
             return
-        contexts = _as_list(credential.get("@context"))
+        contexts = as_list(credential.get("@context"))
         schema_url = schema_for(credential)
         if schema_url and contexts[:1] == [CREDENTIALS_V2]:
             unsigned = {k: v for k, v in credential.items() if k != "proof"}
@@ -223,7 +213,7 @@ class Verifier:
             run.add("schema", True, "has the fields a Verifiable Credential requires")
 
     def _check_contexts(self, run: _Run, credential: dict[str, Any]) -> bool:
-        contexts = _as_list(credential.get("@context"))
+        contexts = as_list(credential.get("@context"))
         if not contexts or contexts[0] not in (CREDENTIALS_V2, CREDENTIALS_V1):
             run.add("context", False, "the first @context must be https://www.w3.org/ns/credentials/v2")
             return False
@@ -269,7 +259,7 @@ class Verifier:
     def _check_issuer(
         self, run: _Run, credential: dict[str, Any], resolved: ResolvedKey | None, created: datetime | None
     ) -> None:
-        issuer = _issuer_id(credential)
+        issuer = issuer_id(credential)
         if issuer is None:
             run.add("issuer", False, "the credential names no issuer id")
             return
@@ -313,7 +303,7 @@ class Verifier:
     def _check_status(self, run: _Run, credential: dict[str, Any]) -> None:
         if "credentialStatus" not in credential:
             return  # nothing to check: no check is recorded (and none counts as a pass)
-        for entry in _as_list(credential["credentialStatus"]):
+        for entry in as_list(credential["credentialStatus"]):
             if not isinstance(entry, dict):
                 run.add("status", False, "status could not be checked: credentialStatus is not an object")
                 continue
@@ -333,9 +323,9 @@ def _embedded(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:
     found: list[tuple[str, str, Any]] = []
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
-    types = _as_list(credential.get("type"))
+    types = as_list(credential.get("type"))
     if "ClrCredential" in types:
-        for index, item in enumerate(_as_list(subject.get("verifiableCredential") or [])):
+        for index, item in enumerate(as_list(subject.get("verifiableCredential") or [])):
             found.append((f"credentialSubject.verifiableCredential[{index}]", "credential", item))
     holders: list[tuple[str, Any]] = [("", credential), ("issuer.", credential.get("issuer"))]
     achievement = subject.get("achievement")
@@ -345,7 +335,7 @@ def _embedded(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:
         if not isinstance(holder, dict):
             continue
         for name in ("endorsement", "endorsementJwt"):
-            for index, item in enumerate(_as_list(holder.get(name) or [])):
+            for index, item in enumerate(as_list(holder.get(name) or [])):
                 found.append((f"{prefix}{name}[{index}]", "endorsement", item))
     return found
 
@@ -358,14 +348,14 @@ def _clr_shape_problems(credential: dict[str, Any]) -> list[str]:
     subject = credential.get("credentialSubject")
     if not isinstance(subject, dict):
         return problems or ["credentialSubject must be an object"]
-    if "ClrSubject" not in _as_list(subject.get("type")):
+    if "ClrSubject" not in as_list(subject.get("type")):
         problems.append("credentialSubject.type must include ClrSubject")
     if not subject.get("id") and not subject.get("identifier"):
         problems.append("credentialSubject needs an id or an identifier")
     credentials = subject.get("verifiableCredential")
     if not isinstance(credentials, list) or not credentials:
         problems.append("credentialSubject.verifiableCredential must list at least one credential")
-    for index, association in enumerate(_as_list(subject.get("association") or [])):
+    for index, association in enumerate(as_list(subject.get("association") or [])):
         if not isinstance(association, dict) or not all(
             k in association for k in ("associationType", "sourceId", "targetId")
         ):

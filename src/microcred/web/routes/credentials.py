@@ -13,6 +13,7 @@ from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import keystore
 from microcred.issuers import services as issuers
 from microcred.vc import VCError, sign_data_integrity
+from microcred.vc.fields import issuer_id as credential_issuer_id
 from microcred.vc.schema import schema_errors, schema_for
 from microcred.web import negotiation, verification
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep, TemplatesDep
@@ -165,13 +166,6 @@ class VerifyResponse(BaseModel):
     format: str | None
 
 
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
-
-
 @router.post(
     "/credentials/issue",
     status_code=201,
@@ -187,7 +181,7 @@ def issue_credential(body: IssueRequest, session: SessionDep, settings: Settings
             {"error": f'unsupported option(s): {", ".join(sorted(body.options))}; send "options": {{}}'},
             status_code=400,
         )
-    issuer_id = _issuer_id(credential)
+    issuer_id = credential_issuer_id(credential)
     if issuer_id is None:
         return JSONResponse({"error": "credential.issuer (or issuer.id) is required"}, status_code=400)
     base = settings.base_url
