@@ -8,6 +8,7 @@ The ESCO URIs and preferred labels below are copied from ESCO v1.1.1 (`skills_en
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -377,6 +378,28 @@ def seed_demo(
         return _seed_demo(session, base_url=base_url, master_key=master_key, store=evidence_store)
 
 
+def _create_achievement(
+    session: Session, achievement_id: uuid.UUID, issuer_id: uuid.UUID, spec: Mapping[str, Any], **extra: Any
+) -> None:
+    """A demo micro-credential from its spec: every outcome aligned to the one ESCO concept it names."""
+    catalog.create_achievement(
+        session,
+        id=achievement_id,
+        issuer_id=issuer_id,
+        name=spec["name"],
+        description=spec["description"],
+        criteria_narrative=spec["criteria_narrative"],
+        workload_hours=spec["workload_hours"],
+        credits=spec["credits"],
+        level=spec["level"],
+        outcomes=[
+            {"statement": statement, "kind": kind, "alignments": [alignment(concept)]}
+            for statement, kind, concept in spec["outcomes"]
+        ],
+        **extra,
+    )
+
+
 def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None, store: EvidenceStore | None) -> DemoResult:
     created = {"organisations": 0, "achievements": 0, "earners": 0, "assessment records": 0, "awards": 0}
 
@@ -389,21 +412,7 @@ def _seed_demo(session: Session, *, base_url: str, master_key: bytes | None, sto
     for spec in ACHIEVEMENTS:
         achievement_id = demo_id(f"achievement:{spec['key']}")
         if catalog.find_achievement(session, achievement_id) is None:
-            catalog.create_achievement(
-                session,
-                id=achievement_id,
-                issuer_id=COLLEGE_ID,
-                name=spec["name"],
-                description=spec["description"],
-                criteria_narrative=spec["criteria_narrative"],
-                workload_hours=spec["workload_hours"],
-                credits=spec["credits"],
-                level=spec["level"],
-                outcomes=[
-                    {"statement": statement, "kind": kind, "alignments": [alignment(concept)]}
-                    for statement, kind, concept in spec["outcomes"]
-                ],
-            )
+            _create_achievement(session, achievement_id, COLLEGE_ID, spec)
             assessments.define_assessment(session, achievement_id, rubrics=_rubrics(spec), **ASSESSMENTS[spec["key"]])
             catalog.publish_achievement(session, achievement_id)
             created["achievements"] += 1
@@ -483,22 +492,8 @@ def _seed_lifecycle(
         created["organisations"] += 1
     achievement_id = demo_id(f"achievement:{PRIVACY['key']}")
     if catalog.find_achievement(session, achievement_id) is None:
-        catalog.create_achievement(
-            session,
-            id=achievement_id,
-            issuer_id=INSTITUTE_ID,
-            name=PRIVACY["name"],
-            description=PRIVACY["description"],
-            criteria_narrative=PRIVACY["criteria_narrative"],
-            workload_hours=PRIVACY["workload_hours"],
-            credits=PRIVACY["credits"],
-            level=PRIVACY["level"],
-            validity_months=PRIVACY["validity_months"],
-            outcomes=[
-                {"statement": statement, "kind": kind, "alignments": [alignment(concept)]}
-                for statement, kind, concept in PRIVACY["outcomes"]
-            ],
-            publish=True,
+        _create_achievement(
+            session, achievement_id, INSTITUTE_ID, PRIVACY, validity_months=PRIVACY["validity_months"], publish=True
         )
         created["achievements"] += 1
     for name, earner_key in (("rotated-old", "amara"), ("rotated-new", "liam")):
