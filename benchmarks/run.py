@@ -15,8 +15,8 @@ from typing import Any
 
 from microcred.vc import PinnedKeyResolver, load_key_file, sign_data_integrity, sign_jwt, verify_jwt, verify_proof
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-VECTOR = SHARED / "spec" / "examples" / "ob3-testvector-eddsa-rdfc-2022.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+VECTOR = FIXTURES / "spec" / "examples" / "ob3-testvector-eddsa-rdfc-2022.json"
 
 
 def rate(fn: Callable[[], Any], seconds: float = 2.0, repeats: int = 3) -> float:

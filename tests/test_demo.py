@@ -18,8 +18,9 @@ from microcred.db import session_scope
 from microcred.earners.models import Earner
 from microcred.issuers import services as issuers
 from microcred.issuers.models import Organisation, SigningKey
+from microcred.taxonomy.esco import SHIPPED_DIR
 
-ESCO_DIR = Path(__file__).resolve().parents[2] / "shared" / "esco" / "v1.1.1"
+ESCO_DIR = SHIPPED_DIR  # the ESCO v1.1.1 files the package ships (microcred/taxonomy/data)
 BASE = "http://127.0.0.1:8000"
 
 

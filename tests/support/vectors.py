@@ -4,17 +4,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-EXAMPLES = SHARED / "spec" / "examples"
-W3C = SHARED / "vectors" / "eddsa-rdfc-2022"
-W3C_CONTEXTS = SHARED / "vectors" / "contexts"
+# Byte-exact copies of the published samples and vectors, kept in the repository (provenance and licences:
+# tests/fixtures/README.md) so that a fresh clone tests itself.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLES = FIXTURES / "spec" / "examples"
+W3C = FIXTURES / "vectors" / "eddsa-rdfc-2022"
+W3C_CONTEXTS = FIXTURES / "vectors" / "contexts"
 
 
 def load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-# The W3C vc-di-eddsa unsigned AlumniCredential (TestVectors/unsigned.json): the shared copy holds its canonical
+# The W3C vc-di-eddsa unsigned AlumniCredential (TestVectors/unsigned.json): the fixture copy holds its canonical
 # form, hashes and proof configuration; the document itself is restated here and proven equal to them below.
 W3C_UNSIGNED: dict[str, Any] = {
     "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],

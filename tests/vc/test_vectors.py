@@ -1,4 +1,4 @@
-"""Known-answer tests: every vector in ../shared, byte for byte."""
+"""Known-answer tests: every vector in tests/fixtures, byte for byte."""
 
 from __future__ import annotations
 
