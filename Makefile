@@ -52,9 +52,19 @@ messages: install-dev
 	  --project=microcred -o src/microcred/web/locale/messages.pot .
 	$(BIN)/pybabel update -i src/microcred/web/locale/messages.pot -d src/microcred/web/locale -l fr --no-location
 
+# The independent verifier's npm packages (tests/interop, pinned by its package-lock.json): `npm ci` only when
+# node_modules is missing or older than the lockfile.
+INTEROP := tests/interop
+interop: $(INTEROP)/node_modules/.package-lock.json
+
+$(INTEROP)/node_modules/.package-lock.json: $(INTEROP)/package-lock.json $(INTEROP)/package.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ and npm are needed for tests/interop"; exit 1; }
+	cd $(INTEROP) && npm ci --no-audit --no-fund
+	touch $@
+
 # Two workers (this machine has 2 cores); --dist loadscope keeps each module's fixtures (browser, servers) on one
 # worker. Measured on a clean clone: 15.5 min serial, 9.2 min with two workers, same 725 tests and coverage.
-test: install-dev chromium pango lint typecheck
+test: install-dev chromium pango interop lint typecheck
 	$(BIN)/pytest -n 2 --dist loadscope --cov=microcred --cov-branch --cov-report=term --cov-fail-under=90 \
 	  -p no:cacheprovider
 
