@@ -275,23 +275,32 @@ def verdicts(node: str, demo: Demo) -> dict[str, Any]:
 
 
 def _controls(demo: Demo) -> list[dict[str, Any]]:
-    """Credentials the verifier must refuse, each for one reason: it is not vacuous, and it fetches nothing."""
-    award = next(c["document"] for c in demo.of_kind("award") if c["document"]["id"] not in demo.expired
-                 and c["document"]["id"] not in (demo.lifecycle["revoked"], demo.lifecycle["suspended"]))
-    tampered = json.loads(json.dumps(award))
-    tampered["name"] += " (edited after signing)"
-    private = json.loads(json.dumps(award))
-    private["@context"] = [*private["@context"], MICROCRED_CONTEXT]
-    elsewhere = json.loads(json.dumps(award))
-    method = elsewhere["proof"][0] if isinstance(elsewhere["proof"], list) else elsewhere["proof"]
-    method["verificationMethod"] = "did:web:issuer.example#" + method["verificationMethod"].split("#")[-1]
-    remote_status = json.loads(json.dumps(award))
-    entries = remote_status["credentialStatus"]
-    for entry in entries if isinstance(entries, list) else [entries]:
-        entry["statusListCredential"] = "https://issuer.example/status/1"
-        entry["id"] = "https://issuer.example/status/1#" + str(entry["statusListIndex"])
-    return [{"name": name, "kind": "award", "document": doc} for name, doc in
-            (("tampered", tampered), ("private context", private), ("did:web elsewhere", elsewhere),
+    """Credentials the verifier must refuse, each for one reason: it is not vacuous, and it fetches nothing. Made
+    from a status list credential (VC 2.0 context only), so they do not depend on how awards are built."""
+    base = demo.of_kind("statuslist")[0]["document"]
+
+    def variant(change: Any) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(json.dumps(base))
+        change(document)
+        return document
+
+    def tamper(d: dict[str, Any]) -> None:
+        d["validFrom"] = "2020-01-01T00:00:00Z"
+
+    def private(d: dict[str, Any]) -> None:
+        d["@context"] = [*d["@context"], MICROCRED_CONTEXT]
+
+    def elsewhere(d: dict[str, Any]) -> None:
+        proof = d["proof"][0] if isinstance(d["proof"], list) else d["proof"]
+        proof["verificationMethod"] = "did:web:issuer.example#" + proof["verificationMethod"].split("#")[-1]
+
+    def remote_status(d: dict[str, Any]) -> None:
+        d["credentialStatus"] = {"id": "https://issuer.example/status/1#5", "type": "BitstringStatusListEntry",
+                                 "statusPurpose": "revocation", "statusListIndex": "5",
+                                 "statusListCredential": "https://issuer.example/status/1"}
+
+    return [{"name": name, "kind": "statuslist", "document": variant(change)} for name, change in
+            (("tampered", tamper), ("private context", private), ("did:web elsewhere", elsewhere),
              ("status list elsewhere", remote_status))]
 
 
