@@ -19,6 +19,8 @@ from microcred.earners.models import Earner
 from microcred.issuers import services as issuers
 from microcred.issuers.models import Organisation, SigningKey
 from microcred.taxonomy.esco import SHIPPED_DIR
+from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
+from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 
 ESCO_DIR = SHIPPED_DIR  # the ESCO v1.1.1 files the package ships (microcred/taxonomy/data)
 BASE = "http://127.0.0.1:8000"
@@ -154,13 +156,24 @@ def test_demo_awards_carry_rubric_results_and_only_public_evidence(
             doc = awards.credential_document(award)
             assert "Private:" not in award.credential_json and "private notes" not in award.credential_json
             achievement = doc["credentialSubject"]["achievement"]
-            assert achievement["assessmentMethod"]
-            kinds = {rd["outcomeKind"] for rd in achievement["resultDescription"]}
+            assert doc["@context"] == [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS]
+            assert isinstance(doc["credentialStatus"], dict)
+            assert schema_errors(doc, ACHIEVEMENT_CREDENTIAL_SCHEMA) == []  # verbatim
+            summative = [e for e in doc["evidence"] if e.get("name") == "Summative assessment"]
+            assert len(summative) == 1 and summative[0]["genre"]
+            kinds = {
+                a["targetCode"]
+                for rd in achievement["resultDescription"]
+                for a in rd.get("alignment", [])
+                if a["targetType"] == "ext:OutcomeKind"
+            }
             assert kinds == {"knowledge", "skill", "attitude"}
             assert any("achievedLevel" in r for r in doc["credentialSubject"]["result"])
             assert any("value" in r for r in doc["credentialSubject"]["result"])
             files = [e for e in doc["evidence"] if e.get("id", "").startswith(f"{BASE}/evidence/")]
-            assert len(files) == 1 and files[0]["assessedOutcome"].startswith("urn:uuid:")
+            statements = {rd["name"] for rd in achievement["resultDescription"]}
+            assert len(files) == 1
+            assert files[0]["narrative"].rsplit("\n", 1)[-1].removeprefix("Learning outcome: ") in statements
             private = assessments.list_evidence(
                 session, achievement_id=award.achievement_id, earner_id=award.earner_id, include_private=True
             )

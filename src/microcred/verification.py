@@ -134,6 +134,36 @@ class StatusListFetcher:
             ).document()
 
 
+class InstanceHoldChecker:
+    """Suspensions of this instance's own awards. A credential carries one status entry (revocation, read by
+    every verifier); a suspension is an issuer-side hold kept in this instance's suspension list, reported here."""
+
+    def __init__(self, session_factory: sessionmaker[Session] | None, base_url: str) -> None:
+        self._factory = session_factory
+        self._prefix = base_url.rstrip("/") + "/credentials/"
+
+    def __call__(self, credential: dict[str, Any]) -> tuple[bool, str] | None:
+        import uuid
+
+        from microcred.db import session_scope
+        from microcred.status.services import award_flag
+
+        credential_id = credential.get("id")
+        if self._factory is None or not isinstance(credential_id, str) or not credential_id.startswith(self._prefix):
+            return None
+        try:
+            award_id = uuid.UUID(credential_id[len(self._prefix) :])
+        except ValueError:
+            return None
+        with session_scope(self._factory) as session:
+            suspended = award_flag(session, award_id, "suspension")
+        if suspended is None:
+            return None
+        if suspended:
+            return False, "suspended by the issuer"
+        return True, "not suspended"
+
+
 def instance_verifier(
     session_factory: sessionmaker[Session] | None,
     settings: Settings | None = None,
@@ -164,4 +194,9 @@ def instance_verifier(
     status_checker = BitstringStatusChecker(
         StatusListFetcher(session_factory, settings), Verifier(resolver, registry=registry)
     )
-    return Verifier(resolver, registry=registry, status_checker=status_checker)
+    return Verifier(
+        resolver,
+        registry=registry,
+        status_checker=status_checker,
+        hold_checker=InstanceHoldChecker(session_factory, settings.base_url),
+    )

@@ -21,6 +21,8 @@ from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.partners import services as partners
+from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
+from microcred.vc.endorsement import read_endorsement_comment
 from microcred.vc.schema import ENDORSEMENT_CREDENTIAL_SCHEMA, schema_errors
 from support.instance import test_settings, verifier_for
 from support.smtp import smtp_server
@@ -112,10 +114,13 @@ def test_workflow_signed_endorsement_embedded_in_the_next_award_and_both_verify(
     assert doc["issuer"]["id"] == f"did:web:127.0.0.1%3A8000:issuers:{world.partner_org.id}"
     subject = doc["credentialSubject"]
     assert subject["id"] == f"{BASE}/achievements/{world.achievement.id}"
-    assert subject["endorsementComment"] == YES.endorsement_comment
-    assert subject["competencyInDemand"] is True and subject["reflectsJobPerformance"] is True
-    assert subject["labourMarketRationale"] == YES.in_demand_rationale
-    assert subject["jobPerformanceComment"] == YES.job_performance_comment
+    assert doc["@context"] == [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS]  # only standard contexts
+    answers = read_endorsement_comment(subject["endorsementComment"])
+    assert answers.comment == YES.endorsement_comment
+    assert answers.in_demand is True and answers.reflects_job_performance is True
+    assert answers.rationale == YES.in_demand_rationale
+    assert answers.job_performance_comment == YES.job_performance_comment
+    assert set(subject) == {"id", "type", "endorsementComment"}
     assert doc["credentialStatus"]["statusPurpose"] == "revocation"
 
     credential = awards.credential_document(award)

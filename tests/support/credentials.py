@@ -75,7 +75,7 @@ def signed_sample(key: Ed25519Key, **kwargs: Any) -> dict[str, Any]:
 
 
 def assessed_credential(*, issuer_id: str, valid_from: datetime = NOW - timedelta(days=1)) -> dict[str, Any]:
-    """A credential with microcred's extension context: a rubric outcome, a score outcome, results and evidence."""
+    """A credential in the standard form: a rubric outcome, a score outcome, results and evidence."""
     issuer = ob.IssuerProfile(id=issuer_id, name="Northern Lakes College", country="CA")
     base = "https://example.ca/achievements/2"
     levels = (
@@ -204,3 +204,13 @@ def transcript_credential(
             award_route="rpl",
         ),
     )
+
+
+def ext_alignments(node: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The ``ext:`` alignments of an Achievement or ResultDescription, by targetType (what OB has no property for)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in node.get("alignment") or []:
+        kind = str(item.get("targetType") or "")
+        if kind.startswith("ext:"):
+            found.setdefault(kind, []).append(item)
+    return found

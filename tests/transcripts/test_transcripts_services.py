@@ -24,7 +24,10 @@ from microcred.errors import Conflict, InvalidInput
 from microcred.transcripts import clr, external, pathways, records, registrar
 from microcred.transcripts.models import PathwayCompletion
 from microcred.vc import Ed25519Key, ob, sign_data_integrity
+from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
+from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 from microcred.web.i18n import translations
+from support.credentials import ext_alignments
 from support.instance import verifier_for
 
 BASE = "http://127.0.0.1:8000"
@@ -113,16 +116,22 @@ def test_transcript_fields_travel_in_the_signed_credential(
     assert subject["term"] == "Fall 2026"
     assert subject["activityStartDate"] == "2026-09-08T00:00:00Z"
     assert subject["creditsEarned"] == 1.0
-    assert subject["awardRoute"] == "recognitionOfPriorLearning"
     assert subject["result"][-1]["value"] == "A-"
     achievement = subject["achievement"]
-    assert achievement["creditUnit"] == "Semester"
-    assert achievement["eqfLevel"] == 4
-    assert achievement["notionalWorkload"] == "PT20H"
-    assert achievement["formOfParticipation"] == "blended"
-    assert achievement["awardingBody"] == "The Test College of Applied Arts and Technology"
-    assert achievement["awardingCountry"] == "CA"
-    assert achievement["resultDescription"][-1]["resultType"] == "LetterGrade"
+    route = next(r for r in subject["result"] if r["resultDescription"].endswith("#award-route"))
+    assert route["value"] == "recognitionOfPriorLearning"
+    assert any(d["resultType"] == "ext:AwardRoute" for d in achievement["resultDescription"])
+    facts = ext_alignments(achievement)
+    assert facts["ext:CreditUnit"][0]["targetCode"] == "Semester"
+    assert facts["ext:EQFLevel"][0]["targetCode"] == "4"
+    assert facts["ext:EQFLevel"][0]["targetUrl"] == "http://data.europa.eu/snb/eqf/4"
+    assert facts["ext:NotionalWorkload"][0]["targetCode"] == "PT20H"
+    assert facts["ext:FormOfParticipation"][0]["targetCode"] == "blended"
+    assert facts["ext:AwardingBody"][0]["targetName"] == "The Test College of Applied Arts and Technology"
+    assert facts["ext:AwardingBody"][0]["targetCode"] == "CA"
+    assert document["@context"] == [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS]
+    assert schema_errors(document, ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
+    assert [d["resultType"] for d in achievement["resultDescription"]][-2:] == ["LetterGrade", "ext:AwardRoute"]
     result = verifier_for(factory, master_key, BASE).verify(document)
     assert result.verified, result.summary
 
@@ -164,7 +173,10 @@ def test_prerequisites_are_enforced_and_shown(factory: sessionmaker[Session], wo
         _issue(session, world, 0)
         award = _issue(session, world, 1)
         achievement = awards.credential_document(award)["credentialSubject"]["achievement"]
-        assert achievement["prerequisite"] == [awards.achievement_url(world.parts[0], BASE)]
+        prerequisites = ext_alignments(achievement)["ext:Prerequisite"]
+        assert [(a["targetUrl"], a["targetName"]) for a in prerequisites] == [
+            (awards.achievement_url(world.parts[0], BASE), "Food Safety")
+        ]
         assert [a.name for a in records.prerequisites(session, world.parts[1])] == ["Food Safety"]
         assert "achievement.prerequisites_set" in _actions(session)
 

@@ -16,6 +16,7 @@ from microcred.vc import (
     jsonld,
     sign_data_integrity,
 )
+from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.errors import JsonLdError
 from support.credentials import assessed_credential, sample_credential, signed_sample, transcript_credential
 from support.vectors import EXAMPLES, load
@@ -23,15 +24,14 @@ from support.vectors import EXAMPLES, load
 SAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json") if not p.name.endswith("legacy-vc1-ed25519signature2020.json"))
 
 
-ENDORSEMENT_TERMS = ("competencyInDemand", "labourMarketRationale", "reflectsJobPerformance", "jobPerformanceComment")
+MICROCRED_VOCAB = "https://microcred.org/ns/ob-extensions#"
 
 
 def endorsement_credential(key: Ed25519Key) -> dict[str, Any]:
-    """A partner's EndorsementCredential with the two structured answers (issue 7 extension terms)."""
+    """A partner's EndorsementCredential with the two answers in its endorsementComment (standard terms only)."""
     from datetime import UTC, datetime
 
-    from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS
-    from microcred.vc.endorsement import build_endorsement_credential
+    from microcred.vc.endorsement import build_endorsement_credential, endorsement_comment
     from microcred.vc.ob import IssuerProfile
 
     return build_endorsement_credential(
@@ -40,14 +40,11 @@ def endorsement_credential(key: Ed25519Key) -> dict[str, Any]:
         endorsed_id="https://example.ca/achievements/1",
         name="Endorsement of Food Safety by Great Lakes Hospitality Group",
         valid_from=datetime(2026, 3, 1, tzinfo=UTC),
-        comment="We hire graduates of this micro-credential.",
-        extra_contexts=(MICROCRED_OB_EXTENSIONS,),
-        subject_extra={
-            "competencyInDemand": True,
-            "labourMarketRationale": "1,200 openings in Ontario ask for it.",
-            "reflectsJobPerformance": True,
-            "jobPerformanceComment": "The practical mirrors a real shift.",
-        },
+        comment=endorsement_comment(
+            "We hire graduates of this micro-credential.",
+            "1,200 openings in Ontario ask for it.",
+            "The practical mirrors a real shift.",
+        ),
         credential_status={
             "id": "https://example.ca/status/1#42",
             "type": "BitstringStatusListEntry",
@@ -200,44 +197,41 @@ def test_pyoxigraph_alone_reproduces_the_ob_vector_with_inlined_contexts() -> No
     assert "".join(line + "\n" for line in lines) == vector["documentCanonicalNQuads"]
 
 
-def test_microcred_extension_terms_are_defined_and_an_unknown_one_is_not() -> None:
-    from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS
-
+def test_outcome_and_assessment_facts_use_only_standard_terms_and_an_unknown_one_is_refused() -> None:
     doc = assessed_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
-    assert MICROCRED_OB_EXTENSIONS in doc["@context"]
-    assert MICROCRED_OB_EXTENSIONS in ContextRegistry.default()
+    assert doc["@context"] == [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS]
     nquads = jsonld.canonicalize(doc)
-    for term in ("outcomeKind", "assessedOutcome", "assessmentMethod", "identityVerified"):
-        assert f"https://microcred.org/ns/ob-extensions#{term}" in nquads
+    assert MICROCRED_VOCAB not in nquads and "issuer-dependent" not in nquads
+    # the outcome kind is an ext:OutcomeKind alignment of its ResultDescription; the assessment an Evidence entry
+    assert '"ext:OutcomeKind"' in nquads and '"https://microcred.org/ns/outcome-kind/skill"^^' in nquads
+    assert '"Summative assessment"' in nquads and "Learning outcome: " in nquads
     doc["credentialSubject"]["achievement"]["resultDescription"][0]["outcomeLevel"] = "made up"
     with pytest.raises(JsonLdSafeModeError, match="outcomeLevel"):
         jsonld.canonicalize(doc)
 
 
-TRANSCRIPT_TERMS = (
-    "creditUnit",
-    "notionalWorkload",
-    "eqfLevel",
-    "qualificationFramework",
-    "qualificationLevel",
-    "formOfParticipation",
-    "qualityAssuranceType",
-    "qualityAssuranceReference",
-    "awardingBody",
-    "awardingCountry",
-    "prerequisite",
-    "awardRoute",
+TRANSCRIPT_TYPES = (
+    "ext:CreditUnit",
+    "ext:NotionalWorkload",
+    "ext:EQFLevel",
+    "ext:QualificationLevel",
+    "ext:FormOfParticipation",
+    "ext:QualityAssurance",
+    "ext:AwardingBody",
+    "ext:Prerequisite",
+    "ext:AwardRoute",
 )
 
 
 def test_transcript_terms_pass_safe_mode_and_land_in_the_graph() -> None:
     doc = transcript_credential(issuer_id="did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
     nquads = jsonld.canonicalize(doc)
-    for term in TRANSCRIPT_TERMS:
-        assert f"<https://microcred.org/ns/ob-extensions#{term}>" in nquads, term
+    assert MICROCRED_VOCAB not in nquads and "issuer-dependent" not in nquads
+    for kind in TRANSCRIPT_TYPES:
+        assert f'"{kind}"' in nquads, kind
     for term in ("creditsEarned", "term", "activityStartDate", "activityEndDate", "creditsAvailable", "humanCode"):
         assert f"<https://purl.imsglobal.org/spec/vc/ob/vocab.html#{term}>" in nquads, term
-    assert '"PT42H30M"^^<http://www.w3.org/2001/XMLSchema#duration>' in nquads
+    assert '"PT42H30M"' in nquads and '"http://data.europa.eu/snb/eqf/5"^^' in nquads
     assert '"recognitionOfPriorLearning"' in nquads
     subject = doc["credentialSubject"]
     assert subject["result"][-1] == {
@@ -250,12 +244,19 @@ def test_transcript_terms_pass_safe_mode_and_land_in_the_graph() -> None:
         jsonld.canonicalize(doc)
 
 
-def test_endorsement_answer_terms_pass_safe_mode_and_land_in_the_graph() -> None:
+def test_endorsement_answers_travel_in_the_standard_comment() -> None:
+    from microcred.vc.endorsement import read_endorsement_comment
+
     doc = endorsement_credential(Ed25519Key.from_seed(bytes(range(32))))
+    assert doc["@context"] == [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS]
     nquads = jsonld.canonicalize(doc)
-    for term in ENDORSEMENT_TERMS:
-        assert f"<https://microcred.org/ns/ob-extensions#{term}>" in nquads, term
-    assert '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>' in nquads
+    assert MICROCRED_VOCAB not in nquads
+    assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#endorsementComment>" in nquads
+    answers = read_endorsement_comment(doc["credentialSubject"]["endorsementComment"])
+    assert answers.comment == "We hire graduates of this micro-credential."
+    assert answers.in_demand is True and answers.rationale == "1,200 openings in Ontario ask for it."
+    assert answers.reflects_job_performance is True
+    assert answers.job_performance_comment == "The practical mirrors a real shift."
     doc["credentialSubject"]["inDemand"] = True  # not a defined term
     with pytest.raises(JsonLdSafeModeError, match="inDemand"):
         jsonld.canonicalize(doc)

@@ -98,7 +98,7 @@ def other_issuers_list() -> dict[str, Any]:
     return sign_data_integrity(unsigned, other, other.did_key_verification_method, created=NOW)
 
 
-def credential_with(entries: list[dict[str, Any]]) -> dict[str, Any]:
+def credential_with(entries: dict[str, Any] | list[dict[str, Any]]) -> dict[str, Any]:
     credential = sample_credential(issuer_id=KEY.did_key)
     credential["credentialStatus"] = entries
     return sign_data_integrity(credential, KEY, KEY.did_key_verification_method, created=NOW)
@@ -121,24 +121,29 @@ def status_reasons(result: Any) -> list[tuple[bool, str]]:
 
 def test_revoked_suspended_and_clear() -> None:
     rev_url, sus_url = LIST_URL + "/revocation", LIST_URL + "/suspension"
-    entries = [status_entry(rev_url, 42, "revocation"), status_entry(sus_url, 42, "suspension")]
-    assert entries[0]["statusListIndex"] == "42" and entries[0]["id"] == rev_url + "#42"
-    credential = credential_with(entries)
-    clear = verifier_with(
-        {rev_url: signed_list("revocation", url=rev_url), sus_url: signed_list("suspension", url=sus_url)}
-    )
-    result = clear.verify(credential)
+    revocation, suspension = status_entry(rev_url, 42, "revocation"), status_entry(sus_url, 42, "suspension")
+    assert revocation["statusListIndex"] == "42" and revocation["id"] == rev_url + "#42"
+    lists = {rev_url: signed_list("revocation", url=rev_url), sus_url: signed_list("suspension", url=sus_url)}
+    clear = verifier_with(lists)
+    result = clear.verify(credential_with(revocation))
     assert result.verified, result.summary
-    assert status_reasons(result) == [(True, "not revoked"), (True, "not suspended")]
-    revoked = verifier_with(
-        {rev_url: signed_list("revocation", (42,), url=rev_url), sus_url: signed_list("suspension", url=sus_url)}
-    )
-    assert status_reasons(revoked.verify(credential))[0] == (False, "revoked by the issuer")
-    suspended = verifier_with(
-        {rev_url: signed_list("revocation", url=rev_url), sus_url: signed_list("suspension", (42,), url=sus_url)}
-    )
-    result = suspended.verify(credential)
-    assert not result.verified and status_reasons(result)[1] == (False, "suspended by the issuer")
+    assert status_reasons(result) == [(True, "not revoked")]
+    assert status_reasons(clear.verify(credential_with(suspension))) == [(True, "not suspended")]
+    revoked = verifier_with({**lists, rev_url: signed_list("revocation", (42,), url=rev_url)})
+    assert status_reasons(revoked.verify(credential_with(revocation))) == [(False, "revoked by the issuer")]
+    suspended = verifier_with({**lists, sus_url: signed_list("suspension", (42,), url=sus_url)})
+    result = suspended.verify(credential_with(suspension))
+    assert not result.verified and status_reasons(result) == [(False, "suspended by the issuer")]
+
+
+def test_two_status_entries_break_the_ob_schema_with_a_plain_reason() -> None:
+    rev_url, sus_url = LIST_URL + "/revocation", LIST_URL + "/suspension"
+    credential = credential_with([status_entry(rev_url, 42, "revocation"), status_entry(sus_url, 42, "suspension")])
+    lists = {rev_url: signed_list("revocation", url=rev_url), sus_url: signed_list("suspension", url=sus_url)}
+    result = verifier_with(lists).verify(credential)
+    assert not result.verified
+    schema = next(c for c in result.checks if c.check == "schema")
+    assert not schema.passed and "one credentialStatus entry" in schema.reason and "has 2" in schema.reason
 
 
 def test_every_failure_to_check_is_a_failure() -> None:

@@ -249,7 +249,12 @@ def issue_award(
                     transcript=transcript_records.transcript_definition(session, achievement, base_url),
                     endorsements=partners.endorsement_documents_for_issuing(session, achievement.id, now=now),
                 ),
-                subject=ob.SubjectIdentity(did=earner.did, email=earner.email, salt=earner.salt),
+                subject=ob.SubjectIdentity(
+                    did=earner.did,
+                    email=earner.email,
+                    salt=earner.salt,
+                    pairwise_id=ob.pairwise_subject_id(earner.salt, achievement_url(achievement.id, base_url)),
+                ),
                 valid_from=start,
                 valid_until=valid_until,
                 awarded_date=now,
@@ -273,7 +278,7 @@ def issue_award(
                     )
                     for r in result_rows
                 ],
-                credential_status=allocated.credential_status(base_url),
+                credential_status=allocated.credential_status(base_url),  # one entry: revocation
                 record=prepared_record.subject if prepared_record is not None else None,
             )
         except SchemaValidationError as exc:

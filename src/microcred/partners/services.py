@@ -49,8 +49,7 @@ from microcred.partners.models import (
 from microcred.status import services as status
 from microcred.taxonomy import services as taxonomy
 from microcred.validation import as_uuid, one_of, optional_text, required_text
-from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS
-from microcred.vc.endorsement import build_endorsement_credential
+from microcred.vc.endorsement import build_endorsement_credential, endorsement_comment
 from microcred.vc.errors import SchemaValidationError
 from microcred.vc.statuslist import status_entry
 
@@ -658,12 +657,11 @@ def sign_endorsement(
     end = valid_until or catalog.add_months(start, get_policy(session, achievement.issuer_id).review_months)
     new_id = endorsement_id or uuid.uuid4()
     entry = status.allocate(session, org.id, "revocation")
-    subject_extra: dict[str, Any] = {
-        "competencyInDemand": True,
-        "labourMarketRationale": required_text(answers.in_demand_rationale, "labour-market rationale"),
-        "reflectsJobPerformance": True,
-        "jobPerformanceComment": required_text(answers.job_performance_comment, "job-performance comment"),
-    }
+    comment = endorsement_comment(
+        answers.endorsement_comment or None,
+        required_text(answers.in_demand_rationale, "labour-market rationale"),
+        required_text(answers.job_performance_comment, "job-performance comment"),
+    )
     try:
         credential = build_endorsement_credential(
             credential_id=endorsement_url(new_id, base_url),
@@ -674,11 +672,9 @@ def sign_endorsement(
                 f"{org.name} confirms that the competency of “{achievement.name}” is in demand and that its "
                 "assessment reflects job performance."
             ),
-            comment=answers.endorsement_comment or None,
+            comment=comment,
             valid_from=start,
             valid_until=end,
-            extra_contexts=(MICROCRED_OB_EXTENSIONS,),
-            subject_extra=subject_extra,
             credential_status=status_entry(
                 status.list_url(entry.status_list_id, base_url), entry.list_index, "revocation"
             ),

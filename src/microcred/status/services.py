@@ -134,11 +134,14 @@ def allocate(session: Session, org_id: uuid.UUID, purpose: str) -> StatusEntry:
 class AllocatedStatus:
     entries: tuple[StatusEntry, ...]
 
-    def credential_status(self, base_url: str) -> list[dict[str, Any]]:
-        """The ``credentialStatus`` array: one BitstringStatusListEntry per purpose."""
-        return [
-            status_entry(list_url(e.status_list_id, base_url), e.list_index, e.purpose) for e in self.entries
-        ]
+    def credential_status(self, base_url: str) -> dict[str, Any]:
+        """The credential's ONE ``credentialStatus``: its revocation BitstringStatusListEntry.
+
+        OB 3.0 allows a single status entry, and independent status checkers read one bit per entry, so the
+        suspension entry is not written into the credential: a suspension is an issuer-side hold that this
+        instance's verifier reads from its own suspension list (docs/ob-extensions.md, "Status")."""
+        entry = next(e for e in self.entries if e.purpose == "revocation")
+        return status_entry(list_url(entry.status_list_id, base_url), entry.list_index, entry.purpose)
 
     def attach(self, session: Session, award_id: uuid.UUID) -> None:
         for entry in self.entries:
@@ -283,3 +286,11 @@ def parse_list_url(url: str, base_url: str) -> uuid.UUID | None:
         return uuid.UUID(rest)
     except ValueError:
         return None
+
+
+def award_flag(session: Session, award_id: uuid.UUID, purpose: str) -> bool | None:
+    """Whether the award's ``purpose`` bit is set; None when the award has no entry of that purpose."""
+    _purpose(purpose)
+    return session.scalar(
+        select(StatusEntry.is_set).where(StatusEntry.award_id == award_id, StatusEntry.purpose == purpose)
+    )

@@ -69,7 +69,9 @@ def _alignment_urls(achievement: dict[str, Any]) -> list[str]:
     blocks += [d.get("alignment") or [] for d in achievement.get("resultDescription") or [] if isinstance(d, dict)]
     for block in blocks:
         for item in block if isinstance(block, list) else [block]:
-            if isinstance(item, dict) and isinstance(item.get("targetUrl"), str) and item["targetUrl"] not in urls:
+            if not isinstance(item, dict) or str(item.get("targetType") or "").startswith("ext:"):
+                continue  # ext: alignments carry facts (outcome kind, EQF level...), not competency concepts
+            if isinstance(item.get("targetUrl"), str) and item["targetUrl"] not in urls:
                 urls.append(item["targetUrl"])
     return urls
 

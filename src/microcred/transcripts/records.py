@@ -226,6 +226,7 @@ def transcript_definition(session: Session, achievement: Achievement, base_url: 
         awarding_country=(record.awarding_country or org.country) if record else None,
         grading_scheme=record.grading_scheme if record else None,
         prerequisites=tuple(achievement_url(r.id, base_url) for r in required),
+        prerequisite_names=tuple(r.name for r in required),
     )
 
 

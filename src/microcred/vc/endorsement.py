@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,54 @@ from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
 from microcred.vc.ob import IssuerProfile
 from microcred.vc.schema import ENDORSEMENT_CREDENTIAL_SCHEMA, SCHEMA_TYPE, schema_errors
+
+# The partner's two answers (END-1) travel in the standard ``endorsementComment`` as labelled paragraphs: an
+# EndorsementCredential is only signed when both answers are yes. The structured answers stay in the issuer's store.
+IN_DEMAND_LABEL = "Competency in demand in the labour market: yes."
+JOB_PERFORMANCE_LABEL = "Assessment reflects job performance: yes."
+
+
+@dataclass(frozen=True)
+class EndorsementAnswers:
+    """What a reader can recover from an ``endorsementComment`` written by :func:`endorsement_comment`."""
+
+    comment: str | None
+    in_demand: bool | None
+    rationale: str | None
+    reflects_job_performance: bool | None
+    job_performance_comment: str | None
+
+
+def endorsement_comment(comment: str | None, rationale: str, job_performance_comment: str) -> str:
+    """One ``endorsementComment`` carrying the public comment and both answers with their reasons."""
+    parts = [comment.strip()] if comment and comment.strip() else []
+    parts.append(f"{IN_DEMAND_LABEL} {rationale.strip()}")
+    parts.append(f"{JOB_PERFORMANCE_LABEL} {job_performance_comment.strip()}")
+    return "\n\n".join(parts)
+
+
+def read_endorsement_comment(text: str | None) -> EndorsementAnswers:
+    """The answers in an ``endorsementComment`` (None where the comment does not state them)."""
+    if not text:
+        return EndorsementAnswers(None, None, None, None, None)
+    comment: list[str] = []
+    rationale = job = None
+    for paragraph in text.split("\n\n"):
+        if paragraph.startswith(IN_DEMAND_LABEL):
+            rationale = paragraph[len(IN_DEMAND_LABEL) :].strip() or None
+        elif paragraph.startswith(JOB_PERFORMANCE_LABEL):
+            job = paragraph[len(JOB_PERFORMANCE_LABEL) :].strip() or None
+        else:
+            comment.append(paragraph)
+    found_demand = IN_DEMAND_LABEL in text
+    found_job = JOB_PERFORMANCE_LABEL in text
+    return EndorsementAnswers(
+        "\n\n".join(comment).strip() or None,
+        True if found_demand else None,
+        rationale,
+        True if found_job else None,
+        job,
+    )
 
 
 def build_endorsement_credential(

@@ -35,11 +35,19 @@ def known_schema(url: str) -> bool:
 def schema_errors(document: Any, schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA) -> list[str]:
     """Readable schema violations (``path: message``), best first; empty when the document conforms.
 
-    One deliberate allowance: the generated 1EdTech schema types ``credentialStatus`` as a single object, while
-    VCDM 2.0 (which OB 3.0 builds on) allows several status entries; separate revocation and suspension entries
-    need that. An array is accepted when every entry is a valid ``CredentialStatus`` on its own.
-    """
+    The 1EdTech schema is applied verbatim, as the 1EdTech validator and certification apply it."""
     validator = _validator(schema_url)
+    errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.absolute_path), e.message))
+    messages = []
+    for error in errors:
+        path = "/".join(str(p) for p in error.absolute_path) or "(document)"
+        messages.append(f"{path}: {error.message[:300]}")
+    return messages
+
+
+def legacy_schema_errors(document: Any, schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA) -> list[str]:
+    """Schema violations of a credential in microcred's earlier form (read only, never written now): that form
+    carried two status entries (revocation, suspension), each checked on its own against CredentialStatus."""
     if isinstance(document, dict) and isinstance(document.get("credentialStatus"), list):
         entries = document["credentialStatus"]
         if not entries:
@@ -49,12 +57,7 @@ def schema_errors(document: Any, schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA
             for message in schema_errors({**document, "credentialStatus": entry}, schema_url):
                 messages.append(message.replace("credentialStatus", f"credentialStatus/{index}", 1))
         return sorted(set(messages), key=messages.index)
-    errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.absolute_path), e.message))
-    messages = []
-    for error in errors:
-        path = "/".join(str(p) for p in error.absolute_path) or "(document)"
-        messages.append(f"{path}: {error.message[:300]}")
-    return messages
+    return schema_errors(document, schema_url)
 
 
 # Classes whose `type` the generated schemas require as an array. In JSON-LD a single value and a one-element

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from microcred.vc import jsonld
-from microcred.vc.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextRegistry
+from microcred.vc.contexts import CREDENTIALS_V1, CREDENTIALS_V2, LEGACY_CONTEXTS, ContextRegistry
 from microcred.vc.dataintegrity import ProofOutcome, parse_datetime, proofs_of, verify_proof
 from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
 from microcred.vc.fields import as_list, issuer_id
 from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
-from microcred.vc.schema import as_json_ld_sets, schema_errors, schema_for
+from microcred.vc.schema import as_json_ld_sets, legacy_schema_errors, schema_errors, schema_for
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,13 @@ class VerificationResult:
         return doc
 
 
+class HoldChecker(Protocol):
+    """The issuer's own knowledge of a hold (suspension) on a credential: (passed, reason), or None when the
+    credential is not one the checker knows."""
+
+    def __call__(self, credential: dict[str, Any]) -> tuple[bool, str] | None: ...
+
+
 class StatusChecker(Protocol):
     """Checks one ``credentialStatus`` entry; returns (passed, reason). Unknown or unreachable means failed."""
 
@@ -88,10 +95,12 @@ class Verifier:
         *,
         registry: ContextRegistry | None = None,
         status_checker: StatusChecker | None = None,
+        hold_checker: HoldChecker | None = None,
         now: Callable[[], datetime] | None = None,
         max_depth: int = 3,
     ) -> None:
         self._max_depth = max_depth
+        self._hold_checker = hold_checker
         self._resolver = key_resolver
         self._registry = registry or ContextRegistry.default()
         self._status_checker = status_checker
@@ -197,7 +206,17 @@ class Verifier:
             proofs = proofs_of(credential)
             if proofs:
                 unsigned["proof"] = proofs
-            errors = schema_errors(as_json_ld_sets(unsigned), schema_url)
+            legacy = any(isinstance(c, str) and c in LEGACY_CONTEXTS for c in contexts)
+            status_value = credential.get("credentialStatus")
+            if isinstance(status_value, list) and not legacy:
+                run.add(
+                    "schema",
+                    False,
+                    f"OB 3.0 allows one credentialStatus entry (an object); this credential has {len(status_value)}",
+                )
+                return
+            check = legacy_schema_errors if legacy else schema_errors
+            errors = check(as_json_ld_sets(unsigned), schema_url)
             name = schema_url.rsplit("/", 1)[-1]
             if errors:
                 run.add("schema", False, f"does not match {name}: {errors[0]}")
@@ -225,6 +244,15 @@ class Verifier:
         if inline:
             run.add("context", False, "inline @context objects are not accepted; use published context URLs")
             return False
+        legacy = [c for c in contexts if isinstance(c, str) and c in LEGACY_CONTEXTS]
+        if legacy:
+            run.add(
+                "context",
+                True,
+                "every @context is on the allow-list, but this credential is in microcred's earlier form (context "
+                f"{legacy[0]}), which other verifiers cannot read: ask the issuer to re-issue it",
+            )
+            return True
         run.add("context", True, "every @context is on the allow-list")
         return True
 
@@ -287,18 +315,19 @@ class Verifier:
         except (ValueError, TypeError) as exc:
             run.add("validity", False, f"invalid date: {exc}")
             return
-        if start is None:
-            run.add("validity", False, "the credential has no validFrom date")
-            return
-        if start > now:
+        # validFrom and validUntil are both optional (VCDM 2.0 §4.9); a bound that is absent is not checked.
+        if start is not None and start > now:
             run.add("validity", False, f"not valid yet: valid from {credential[start_field]}")
         elif end is not None and end <= now:
             run.add("validity", False, f"expired on {credential[end_field]}")
-        elif end is not None and end <= start:
+        elif start is not None and end is not None and end <= start:
             run.add("validity", False, "validUntil is before validFrom")
+        elif start is None and end is None:
+            run.add("validity", True, "no validity period is stated (validFrom and validUntil are optional)")
         else:
+            since = f"valid from {credential[start_field]}" if start is not None else "valid"
             until = f" until {credential[end_field]}" if end is not None else ""
-            run.add("validity", True, f"valid from {credential[start_field]}{until}")
+            run.add("validity", True, f"{since}{until}")
 
     def _check_status(self, run: _Run, credential: dict[str, Any]) -> None:
         if "credentialStatus" not in credential:
@@ -316,6 +345,22 @@ class Verifier:
             except Exception as exc:  # a checker failure is a failed check, never a pass
                 passed, reason = False, f"status could not be checked: {exc}"
             run.add("status", passed, reason)
+        self._check_hold(run, credential)
+
+    def _check_hold(self, run: _Run, credential: dict[str, Any]) -> None:
+        """An issuer-side suspension of a credential that carries only a revocation entry (its issuer's own
+        instance knows it; no other verifier can). A credential with its own suspension entry is read from it."""
+        if self._hold_checker is None:
+            return
+        entries = [e for e in as_list(credential.get("credentialStatus")) if isinstance(e, dict)]
+        if any(e.get("statusPurpose") == "suspension" for e in entries):
+            return
+        try:
+            outcome = self._hold_checker(credential)
+        except Exception as exc:  # a checker failure is a failed check, never a pass
+            outcome = (False, f"suspension could not be checked: {exc}")
+        if outcome is not None:
+            run.add("status", outcome[0], outcome[1])
 
 
 def _embedded(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:

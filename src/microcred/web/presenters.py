@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from microcred.vc.endorsement import read_endorsement_comment
+from microcred.vc.ob import EXT_OUTCOME_KIND, OUTCOME_LINE
 from microcred.web.i18n import N_
 
 CHECK_LABELS = {
@@ -170,6 +172,7 @@ class AchievementView:
     level: str | None
     human_code: str | None
     alignments: list[Link] = field(default_factory=list)
+    details: list[Link] = field(default_factory=list)  # ext: alignments: EQF level, workload, QA, prerequisites…
 
 
 @dataclass
@@ -204,15 +207,17 @@ def _endorsements(achievement: dict[str, Any], nested: Sequence[Any]) -> list[En
         issuer = _issuer(item.get("issuer"))
         result = next((r for label, r in results.items() if label.endswith(f"achievement.endorsement[{index}]")), None)
         in_demand, reflects = subject.get("competencyInDemand"), subject.get("reflectsJobPerformance")
+        # the answers are in the endorsementComment; the legacy form had them in microcred terms
+        answers = read_endorsement_comment(_text(subject.get("endorsementComment")))
         out.append(
             EndorsementView(
                 endorser=issuer.name or issuer.id or "?",
                 endorser_url=issuer.url,
-                comment=_text(subject.get("endorsementComment")),
-                in_demand=in_demand if isinstance(in_demand, bool) else None,
-                rationale=_text(subject.get("labourMarketRationale")),
-                reflects_job_performance=reflects if isinstance(reflects, bool) else None,
-                job_performance_comment=_text(subject.get("jobPerformanceComment")),
+                comment=answers.comment,
+                in_demand=in_demand if isinstance(in_demand, bool) else answers.in_demand,
+                rationale=_text(subject.get("labourMarketRationale")) or answers.rationale,
+                reflects_job_performance=reflects if isinstance(reflects, bool) else answers.reflects_job_performance,
+                job_performance_comment=_text(subject.get("jobPerformanceComment")) or answers.job_performance_comment,
                 valid_until=format_date(item.get("validUntil")),
                 verified=bool(getattr(result, "verified", False)),
                 failures=[
@@ -256,6 +261,20 @@ class CredentialView:
     json_url: str | None = None
     jwt_url: str | None = None
     endorsements: list[EndorsementView] = field(default_factory=list)
+
+
+def _is_ext(value: Any) -> bool:
+    return isinstance(value, dict) and (_text(value.get("targetType")) or "").startswith("ext:")
+
+
+def _detail(value: Any) -> Link | None:
+    """An ``ext:`` alignment (a fact about the definition, not a framework concept) as a labelled line."""
+    link = _alignment(value)
+    if link is None:
+        return None
+    kind = humanize(str(_text(value.get("targetType"))))
+    url = link.url if link.url and "#" not in link.url else None
+    return Link(label=f"{kind}: {link.label}", url=url, detail=_text(value.get("targetFramework")))
 
 
 def _alignment(value: Any) -> Link | None:
@@ -302,11 +321,21 @@ def _outcomes(achievement: dict[str, Any]) -> list[OutcomeView]:
             if text is None:
                 continue
             kind = _kind(item.get("kind") or item.get("outcomeKind") or item.get("outcomeType"))
+            raw_alignments = _list(item.get("alignment"))
+            for al in raw_alignments:
+                if isinstance(al, dict) and al.get("targetType") == EXT_OUTCOME_KIND:
+                    kind = kind or _kind(al.get("targetCode") or al.get("targetName"))
             if kind is None:
                 rtype = _text(item.get("resultType")) or ""
                 if rtype.startswith("ext:"):
                     kind = _kind(rtype)
-            links = [link for link in map(_alignment, _list(item.get("alignment"))) if link is not None]
+            if (_text(item.get("resultType")) or "").startswith("ext:") and _text(item.get("name")) == "Award route":
+                continue  # a transcript fact, not a learning outcome
+            links = [
+                link
+                for link in map(_alignment, (a for a in raw_alignments if not _is_ext(a)))
+                if link is not None
+            ]
             view = OutcomeView(text=text, kind=kind, alignments=links, id=_text(item.get("id")))
             for level in _list(item.get("rubricCriterionLevel")):
                 if isinstance(level, dict) and _text(level.get("id")) and _text(level.get("name")):
@@ -364,7 +393,10 @@ def _achievement(value: Any) -> AchievementView:
         credits=_text(credits) if credits is not None else None,
         level=_text(a.get("level")) or _text(a.get("educationalLevel")),
         human_code=_text(a.get("humanCode")),
-        alignments=[link for link in map(_alignment, _list(a.get("alignment"))) if link is not None],
+        alignments=[
+            link for link in map(_alignment, (x for x in _list(a.get("alignment")) if not _is_ext(x))) if link
+        ],
+        details=[link for link in map(_detail, (x for x in _list(a.get("alignment")) if _is_ext(x))) if link],
     )
 
 
@@ -373,14 +405,21 @@ def _evidence(values: Any) -> list[EvidenceView]:
     for item in _list(values):
         if not isinstance(item, dict):
             continue
+        narrative = _text(item.get("narrative"))
+        outcome_text = None  # the standard form names the outcome on the narrative's last line
+        if narrative:
+            head, _sep, last = narrative.rpartition("\n")
+            if last.startswith(OUTCOME_LINE):
+                outcome_text = last[len(OUTCOME_LINE) :].strip() or None
+                narrative = head.strip() or None
         out.append(
             EvidenceView(
                 name=_text(item.get("name")),
                 url=safe_url(item.get("id")),
-                narrative=_text(item.get("narrative")),
+                narrative=narrative,
                 description=_text(item.get("description")),
                 genre=_text(item.get("genre")),
-                outcome=_text(item.get("assessedOutcome")),
+                outcome=_text(item.get("assessedOutcome")) or outcome_text,
             )
         )
     return out
@@ -454,6 +493,7 @@ def present(
     # Evidence that names the outcome it supports is shown under that outcome; the rest in the evidence list.
     evidence = _evidence(doc.get("evidence"))
     by_outcome = {o.id: o for o in outcomes if o.id}
+    by_outcome.update({o.text: o for o in outcomes if o.text not in by_outcome})
     for item in list(evidence):
         if item.outcome and item.outcome in by_outcome:
             by_outcome[item.outcome].evidence.append(item)
