@@ -28,6 +28,7 @@ from microcred.status import services as status
 from microcred.transcripts import records as transcript_records
 from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
 from microcred.vc import ob
+from microcred.vc.contexts import LEGACY_CONTEXTS
 from microcred.vc.errors import SchemaValidationError
 
 # OB 3.0 ResultStatusType
@@ -177,6 +178,71 @@ def _achievement_definition(
     )
 
 
+def _build_document(
+    session: Session,
+    *,
+    award_id: uuid.UUID,
+    achievement: Achievement,
+    earner: Any,
+    org: Any,
+    base_url: str,
+    issued_at: datetime,
+    valid_from: datetime,
+    valid_until: datetime | None,
+    evidence_rows: Sequence[EvidenceItem],
+    assessed: Any,
+    result_rows: list[dict[str, Any]],
+    record: Any,
+    credential_status: dict[str, Any],
+    endorsements: tuple[dict[str, Any], ...],
+) -> dict[str, Any]:
+    """The unsigned, schema-valid OpenBadgeCredential of an award (issuing and re-signing in place share it)."""
+    issuer = issuers.issuer_profile(org, base_url)
+    try:
+        return ob.build_achievement_credential(
+            credential_id=credential_url(award_id, base_url),
+            issuer=issuer,
+            achievement=dataclasses.replace(
+                _achievement_definition(achievement, issuer, base_url, session),
+                transcript=transcript_records.transcript_definition(session, achievement, base_url),
+                endorsements=endorsements,
+            ),
+            subject=ob.SubjectIdentity(
+                did=earner.did,
+                email=earner.email,
+                salt=earner.salt,
+                pairwise_id=ob.pairwise_subject_id(earner.salt, achievement_url(achievement.id, base_url)),
+            ),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            awarded_date=issued_at,
+            evidence=[
+                ob.EvidenceItem(
+                    id=e.url,
+                    name=e.name,
+                    description=e.description,
+                    narrative=e.narrative,
+                    genre=e.genre,
+                    audience=e.audience,
+                )
+                for e in evidence_rows
+            ]
+            + (assessed.evidence if assessed is not None else []),
+            results=assessed.results
+            if assessed is not None
+            else [
+                ob.OutcomeResult(
+                    outcome_id=outcome_uri(uuid.UUID(r["outcome_id"])), status=r["status"], value=r.get("value")
+                )
+                for r in result_rows
+            ],
+            credential_status=credential_status,
+            record=record.subject if record is not None else None,
+        )
+    except SchemaValidationError as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
 def issue_award(
     session: Session,
     *,
@@ -238,51 +304,24 @@ def issue_award(
         prepared_record = transcript_records.prepare_award_record(session, achievement, transcript)
 
         new_id = award_id or uuid.uuid4()
-        issuer = issuers.issuer_profile(org, base_url)
         allocated = status.allocate_for_award(session, org.id)  # random indexes, unique per list
-        try:
-            credential = ob.build_achievement_credential(
-                credential_id=credential_url(new_id, base_url),
-                issuer=issuer,
-                achievement=dataclasses.replace(
-                    _achievement_definition(achievement, issuer, base_url, session),
-                    transcript=transcript_records.transcript_definition(session, achievement, base_url),
-                    endorsements=partners.endorsement_documents_for_issuing(session, achievement.id, now=now),
-                ),
-                subject=ob.SubjectIdentity(
-                    did=earner.did,
-                    email=earner.email,
-                    salt=earner.salt,
-                    pairwise_id=ob.pairwise_subject_id(earner.salt, achievement_url(achievement.id, base_url)),
-                ),
-                valid_from=start,
-                valid_until=valid_until,
-                awarded_date=now,
-                evidence=[
-                    ob.EvidenceItem(
-                        id=e.url,
-                        name=e.name,
-                        description=e.description,
-                        narrative=e.narrative,
-                        genre=e.genre,
-                        audience=e.audience,
-                    )
-                    for e in evidence_rows
-                ]
-                + (assessed.evidence if assessed is not None else []),
-                results=assessed.results
-                if assessed is not None
-                else [
-                    ob.OutcomeResult(
-                        outcome_id=outcome_uri(uuid.UUID(r["outcome_id"])), status=r["status"], value=r["value"]
-                    )
-                    for r in result_rows
-                ],
-                credential_status=allocated.credential_status(base_url),  # one entry: revocation
-                record=prepared_record.subject if prepared_record is not None else None,
-            )
-        except SchemaValidationError as exc:
-            raise InvalidInput(str(exc)) from exc
+        credential = _build_document(
+            session,
+            award_id=new_id,
+            achievement=achievement,
+            earner=earner,
+            org=org,
+            base_url=base_url,
+            issued_at=now,
+            valid_from=start,
+            valid_until=valid_until,
+            evidence_rows=evidence_rows,
+            assessed=assessed,
+            result_rows=result_rows,
+            record=prepared_record,
+            credential_status=allocated.credential_status(base_url),  # one entry: revocation
+            endorsements=partners.endorsement_documents_for_issuing(session, achievement.id, now=now),
+        )
         material = issuers.signing_material(session, org, base_url=base_url, master_key=master_key)
         signed = sign_data_integrity(credential, material.key, material.verification_method, created=now)
         token = sign_jwt(credential, material.key, kid=material.verification_method)
@@ -533,6 +572,98 @@ def reissue_award(
             valid_from=old.valid_from,
             valid_until=old.valid_until,
         )
+
+
+# -- re-signing in place: the same award in the current standard form -------------------------------------
+def in_current_form(document: dict[str, Any]) -> bool:
+    """Whether a stored credential is in the form microcred signs now: only standard contexts, ONE status entry,
+    a subject id (so its JWT carries ``sub``)."""
+    contexts = document.get("@context")
+    subject = document.get("credentialSubject")
+    return (
+        isinstance(contexts, list)
+        and not any(isinstance(c, str) and c in LEGACY_CONTEXTS for c in contexts)
+        and not isinstance(document.get("credentialStatus"), list)
+        and isinstance(subject, dict)
+        and bool(subject.get("id"))
+    )
+
+
+def awards_to_resign(session: Session) -> list[uuid.UUID]:
+    """Awards whose stored credential is in an earlier form (erased earners' bare ledgers left out), oldest first."""
+    erased = earners.erased_earner_ids(session)
+    rows = session.execute(select(Award.id, Award.earner_id, Award.credential_json).order_by(Award.issued_at, Award.id))
+    return [
+        award_id
+        for award_id, earner_id, text in rows
+        if earner_id not in erased and not in_current_form(json.loads(text))
+    ]
+
+
+def resign_award(
+    session: Session, award_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
+) -> bool:
+    """Sign the award again, in place, in the current standard form: same id, validity, awarded date, status
+    entries and results; the organisation's current key. False when it is already in that form (idempotent).
+
+    The award row is locked first, so two processes re-signing at once do it once."""
+    from microcred.vc import sign_data_integrity, sign_jwt
+
+    award = session.scalars(
+        select(Award).where(Award.id == as_uuid(award_id, "award")).with_for_update()
+    ).one_or_none()
+    if award is None:
+        raise NotFound(f"no award with id {award_id}")
+    old = json.loads(award.credential_json)
+    if in_current_form(old):
+        return False
+    if award.earner_id in earners.erased_earner_ids(session):
+        raise Conflict(f"award {award.id} belongs to an erased earner: only its ledger is kept")
+    with session.begin_nested():
+        achievement = catalog.get_achievement(session, award.achievement_id)
+        earner = earners.get_earner(session, award.earner_id)
+        org = issuers.get_organisation(session, achievement.issuer_id)
+        assessed = assessments.issuance_inputs(session, achievement, earner.id, base_url=base_url)
+        record = transcript_records.prepare_award_record(
+            session, achievement, transcript_records.award_record_input(session, award.id)
+        )
+        revocation = next((e for e in status.entries_for_award(session, award.id) if e.purpose == "revocation"), None)
+        if revocation is None:
+            raise Conflict(f"award {award.id} has no revocation status entry; re-issue it instead")
+        embedded = old.get("credentialSubject", {}).get("achievement", {}).get("endorsement") or []
+        credential = _build_document(
+            session,
+            award_id=award.id,
+            achievement=achievement,
+            earner=earner,
+            org=org,
+            base_url=base_url,
+            issued_at=award.issued_at,
+            valid_from=award.valid_from,
+            valid_until=award.valid_until,
+            evidence_rows=list(award.evidence),
+            assessed=assessed,
+            result_rows=list(award.results or []),
+            record=record,
+            credential_status=status.entry_document(revocation, base_url),
+            endorsements=partners.endorsement_documents_by_url(
+                session, [e.get("id") for e in embedded if isinstance(e, dict)]
+            ),
+        )
+        material = issuers.signing_material(session, org, base_url=base_url, master_key=master_key)
+        now = utcnow().replace(microsecond=0)
+        signed = sign_data_integrity(credential, material.key, material.verification_method, created=now)
+        award.credential_json = json.dumps(signed, ensure_ascii=False, indent=2)
+        award.credential_jwt = sign_jwt(credential, material.key, kid=material.verification_method)
+        award.signing_key_id = material.key_id
+        audit.record(
+            session,
+            "award.resigned",
+            f"award:{award.id}",
+            {"signing_key_id": str(material.key_id), "form": "standard contexts, one status entry"},
+        )
+        session.flush()
+    return True
 
 
 def awards_signed_with(session: Session, key_id: uuid.UUID) -> list[uuid.UUID]:

@@ -109,11 +109,73 @@ def awards_renew(award_id: Annotated[str, typer.Argument(help="The award's id.")
 @awards_app.command("reissue")
 def awards_reissue(
     signed_with: Annotated[
-        str, typer.Option("--signed-with", help="Key id or publicKeyMultibase whose credentials to re-issue.")
-    ],
+        str | None, typer.Option("--signed-with", help="Key id or publicKeyMultibase whose credentials to re-issue.")
+    ] = None,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Re-sign, in place, every endorsement and award stored in an earlier form (same ids and status "
+            "entries) so that any conformant verifier reads it. Idempotent and resumable: run it again to finish.",
+        ),
+    ] = False,
 ) -> None:
-    """Re-issue every award signed with that key (not revoked, not already replaced) with its organisation's
-    current key. Each re-issue is its own transaction and a new award linked to the old one."""
+    """Re-issue every award signed with a key (--signed-with: new awards linked to the old ones, with the current
+    key), or re-sign every credential in an earlier form in place (--all). Each one is its own transaction."""
+    if (signed_with is None) == (not all_):
+        typer.echo("give exactly one of --signed-with KEY or --all", err=True)
+        raise typer.Exit(2)
+    if all_:
+        _resign_all()
+        return
+    assert signed_with is not None
+    _reissue_signed_with(signed_with)
+
+
+def _resign_all() -> None:
+    from microcred.audit.services import acting_as
+    from microcred.awards import services as awards
+    from microcred.db import session_scope
+    from microcred.issuers import keystore
+    from microcred.partners import services as partners
+
+    settings = _settings()
+    factory = _session_factory(settings, must_exist=True)
+    with _errors(), factory() as session:
+        endorsements = partners.endorsements_to_resign(session)
+        award_ids = awards.awards_to_resign(session)
+    todo = [("endorsement", e) for e in endorsements] + [("award", a) for a in award_ids]
+    if not todo:
+        typer.echo("every award and endorsement is already in the current form: nothing to re-sign")
+        return
+    master = keystore.load_master_key(settings)
+    counts = {"endorsement": 0, "award": 0}
+    console = Console(stderr=True, highlight=False)
+    with (
+        _errors(),
+        acting_as(_actor()),
+        Progress(
+            TextColumn("re-signing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as progress,
+    ):
+        task = progress.add_task("resign", total=len(todo))
+        for kind, item_id in todo:  # endorsements first: awards embed their re-signed documents
+            with session_scope(factory) as session:
+                if kind == "endorsement":
+                    changed = partners.resign_endorsement(
+                        session, item_id, base_url=settings.base_url, master_key=master
+                    )
+                else:
+                    changed = awards.resign_award(session, item_id, base_url=settings.base_url, master_key=master)
+            counts[kind] += int(changed)
+            progress.advance(task)
+    typer.echo(
+        f"re-signed {counts['award']} award(s) and {counts['endorsement']} endorsement(s) in the current form "
+        "(same ids and status entries)"
+    )
+
+
+def _reissue_signed_with(signed_with: str) -> None:
     from microcred.audit.services import acting_as
     from microcred.awards import services as awards
     from microcred.db import session_scope

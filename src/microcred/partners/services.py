@@ -49,7 +49,8 @@ from microcred.partners.models import (
 from microcred.status import services as status
 from microcred.taxonomy import services as taxonomy
 from microcred.validation import as_uuid, one_of, optional_text, required_text
-from microcred.vc.endorsement import build_endorsement_credential, endorsement_comment
+from microcred.vc.contexts import LEGACY_CONTEXTS
+from microcred.vc.endorsement import build_endorsement_credential, endorsement_comment, read_endorsement_comment
 from microcred.vc.errors import SchemaValidationError
 from microcred.vc.statuslist import status_entry
 
@@ -741,6 +742,84 @@ def list_endorsements(
 def endorsement_document(row: Endorsement) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(row.credential_json)
     return document
+
+
+def endorsement_documents_by_url(session: Session, urls: Sequence[Any]) -> tuple[dict[str, Any], ...]:
+    """The stored (current-form) documents of the endorsements with these ids (``<base>/endorsements/<id>``),
+    in that order; ids that are not this instance's endorsements are left out."""
+    found: list[dict[str, Any]] = []
+    for url in urls:
+        if not isinstance(url, str):
+            continue
+        try:
+            endorsement_id = uuid.UUID(url.rstrip("/").rsplit("/", 1)[-1])
+        except ValueError:
+            continue
+        row = session.get(Endorsement, endorsement_id)
+        if row is not None:
+            found.append(endorsement_document(row))
+    return tuple(found)
+
+
+def _endorsement_in_current_form(document: dict[str, Any]) -> bool:
+    contexts = document.get("@context")
+    return isinstance(contexts, list) and not any(isinstance(c, str) and c in LEGACY_CONTEXTS for c in contexts)
+
+
+def endorsements_to_resign(session: Session) -> list[uuid.UUID]:
+    """Signed endorsements stored in microcred's earlier form (with its private context), oldest first."""
+    rows = session.execute(select(Endorsement.id, Endorsement.credential_json).order_by(Endorsement.created_at))
+    return [row_id for row_id, text in rows if not _endorsement_in_current_form(json.loads(text))]
+
+
+def resign_endorsement(
+    session: Session, endorsement_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
+) -> bool:
+    """Sign an endorsement again, in place, in the standard form (same id, validity and status entry; the answers
+    moved into ``endorsementComment``); the partner's current key. False when already in that form."""
+    from microcred.vc import sign_data_integrity
+
+    row = session.scalars(
+        select(Endorsement).where(Endorsement.id == as_uuid(endorsement_id, "endorsement")).with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no endorsement with id {endorsement_id}")
+    old = endorsement_document(row)
+    if _endorsement_in_current_form(old):
+        return False
+    raw_subject = old.get("credentialSubject")
+    subject: dict[str, Any] = raw_subject if isinstance(raw_subject, dict) else {}
+    answers = read_endorsement_comment(subject.get("endorsementComment"))
+    rationale = subject.get("labourMarketRationale") or answers.rationale or ""
+    job_comment = subject.get("jobPerformanceComment") or answers.job_performance_comment or ""
+    with session.begin_nested():
+        org = issuers.get_organisation(session, row.partner_id)
+        entry_status = (
+            status.entry_document(status.get_entry(session, row.status_entry_id), base_url)
+            if row.status_entry_id is not None
+            else None
+        )
+        try:
+            credential = build_endorsement_credential(
+                credential_id=endorsement_url(row.id, base_url),
+                endorser=issuers.issuer_profile(org, base_url),
+                endorsed_id=str(subject.get("id") or achievement_url(row.achievement_id, base_url)),
+                name=str(old.get("name") or "Endorsement"),
+                description=old.get("description") if isinstance(old.get("description"), str) else None,
+                comment=endorsement_comment(answers.comment, str(rationale), str(job_comment)),
+                valid_from=row.valid_from,
+                valid_until=row.valid_until,
+                credential_status=entry_status,
+            )
+        except SchemaValidationError as exc:
+            raise InvalidInput(str(exc)) from exc
+        material = issuers.signing_material(session, org, base_url=base_url, master_key=master_key)
+        signed = sign_data_integrity(credential, material.key, material.verification_method, created=_now(None))
+        row.credential_json = json.dumps(signed, ensure_ascii=False, indent=2)
+        row.signing_key_id = material.key_id
+        audit.record(session, "endorsement.resigned", f"endorsement:{row.id}", {"signing_key_id": str(material.key_id)})
+        session.flush()
+    return True
 
 
 def endorsement_state(row: Endorsement, now: datetime | None = None) -> str:

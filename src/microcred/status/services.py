@@ -294,3 +294,15 @@ def award_flag(session: Session, award_id: uuid.UUID, purpose: str) -> bool | No
     return session.scalar(
         select(StatusEntry.is_set).where(StatusEntry.award_id == award_id, StatusEntry.purpose == purpose)
     )
+
+
+def entry_document(entry: StatusEntry, base_url: str) -> dict[str, Any]:
+    """The ``credentialStatus`` object of an allocated entry."""
+    return status_entry(list_url(entry.status_list_id, base_url), entry.list_index, entry.purpose)
+
+
+def get_entry(session: Session, entry_id: uuid.UUID) -> StatusEntry:
+    entry = session.get(StatusEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no status entry {entry_id}")
+    return entry

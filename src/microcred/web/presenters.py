@@ -267,14 +267,26 @@ def _is_ext(value: Any) -> bool:
     return isinstance(value, dict) and (_text(value.get("targetType")) or "").startswith("ext:")
 
 
+DETAIL_LABELS = {
+    "ext:CreditUnit": N_("Credit unit"),
+    "ext:NotionalWorkload": N_("Notional workload"),
+    "ext:EQFLevel": N_("European Qualifications Framework level"),
+    "ext:QualificationLevel": N_("Qualification level"),
+    "ext:FormOfParticipation": N_("Form of participation"),
+    "ext:QualityAssurance": N_("Quality assurance"),
+    "ext:AwardingBody": N_("Awarding body"),
+    "ext:Prerequisite": N_("Prerequisite"),
+}
+
+
 def _detail(value: Any) -> Link | None:
-    """An ``ext:`` alignment (a fact about the definition, not a framework concept) as a labelled line."""
+    """An ``ext:`` alignment (a fact about the definition, not a framework concept): ``detail`` is its kind."""
     link = _alignment(value)
     if link is None:
         return None
-    kind = humanize(str(_text(value.get("targetType"))))
+    kind = str(_text(value.get("targetType")))
     url = link.url if link.url and "#" not in link.url else None
-    return Link(label=f"{kind}: {link.label}", url=url, detail=_text(value.get("targetFramework")))
+    return Link(label=link.label, url=url, detail=DETAIL_LABELS.get(kind, humanize(kind)))
 
 
 def _alignment(value: Any) -> Link | None:
