@@ -1,10 +1,10 @@
-"""VC-JOSE: header, claims, and the ways a JWT must fail."""
+"""VC-JOSE: header, claims, and the ways a JWT must fail (the form chosen, OB 3.0 §8.2 vs VC-JOSE-COSE: docs/jwt.md)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,11 +38,16 @@ def test_header_and_claims() -> None:
     )
     token = sign_jwt({**credential, "proof": [{"ignored": True}]}, KEY, KEY.did_key_verification_method)
     header, payload = decode_unverified(token)
-    assert header == {"alg": "EdDSA", "typ": "vc+jwt", "kid": KEY.did_key_verification_method}
+    # OB 3.0 §8.2: typ "JWT" (VC-JOSE-COSE only says SHOULD vc+jwt); no other header parameter
+    assert header == {"alg": "EdDSA", "typ": "JWT", "kid": KEY.did_key_verification_method}
     assert payload["iss"] == KEY.did_key and payload["jti"] == credential["id"]
     assert payload["sub"] == "did:example:learner"
+    assert payload["nbf"] == int(datetime.fromisoformat(credential["validFrom"].replace("Z", "+00:00")).timestamp())
     assert payload["nbf"] < payload["exp"]
     assert "proof" not in payload
+    # the payload is the credential itself (VC-JOSE-COSE: the vc and vp claims MUST NOT be present)
+    assert "vc" not in payload and "vp" not in payload
+    assert {k: payload[k] for k in credential} == {k: v for k, v in credential.items() if k != "proof"}
     assert credential_from_payload(payload) == credential
     assert looks_like_jwt(token) and not looks_like_jwt("{}") and not looks_like_jwt("a.b")
     outcome = verify_jwt(token, RESOLVER)
@@ -107,3 +112,45 @@ def test_sign_errors() -> None:
         sign_jwt([], KEY, "k")  # type: ignore[arg-type]
     with pytest.raises(SigningError):
         sign_jwt({"validFrom": "not a date"}, KEY, "k")
+
+
+def test_sub_only_when_the_subject_has_an_id() -> None:
+    credential = sample_credential(issuer_id=KEY.did_key)
+    credential["credentialSubject"].pop("id", None)
+    _, payload = decode_unverified(sign_jwt(credential, KEY, KEY.did_key_verification_method))
+    assert "sub" not in payload  # never invented: the builder gives every subject a stable id
+
+
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "vc+jwt", "application/vc+jwt", "vc+ld+jwt", None])
+def test_both_typ_values_are_accepted(typ: str | None) -> None:
+    credential = sample_credential(issuer_id=KEY.did_key)
+    header: dict[str, Any] = {"alg": "EdDSA", "kid": KEY.did_key_verification_method}
+    if typ is not None:
+        header["typ"] = typ
+    outcome = verify_jwt(raw_token(header, credential), RESOLVER)
+    assert outcome.verified, outcome.reason
+
+
+@pytest.mark.parametrize("typ", ["vp+jwt", "dc+sd-jwt", "openid4vci-proof+jwt", 5])
+def test_other_typ_values_are_refused(typ: Any) -> None:
+    credential = sample_credential(issuer_id=KEY.did_key)
+    header = {"alg": "EdDSA", "kid": KEY.did_key_verification_method, "typ": typ}
+    outcome = verify_jwt(f"{b64(header)}.{b64(credential)}.{'A' * 86}", RESOLVER)  # refused before the signature
+    assert not outcome.verified and "does not mark a credential" in outcome.reason
+
+
+def test_vcdm_1_1_dates_give_nbf_and_exp() -> None:
+    credential = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "id": "urn:uuid:0b0c0d0e-1111-4222-8333-444455556666",
+        "type": ["VerifiableCredential"],
+        "issuer": KEY.did_key,
+        "issuanceDate": "2020-03-16T22:37:26Z",
+        "expirationDate": "2030-03-16T22:37:26Z",
+        "credentialSubject": {"id": "did:example:holder"},
+    }
+    token = sign_jwt(credential, KEY, KEY.did_key_verification_method)
+    _, payload = decode_unverified(token)
+    assert payload["nbf"] == 1584398246 and payload["exp"] == 1899931046
+    assert payload["sub"] == "did:example:holder"
+    assert verify_jwt(token, RESOLVER).verified

@@ -199,9 +199,6 @@ def test_verify_stored_credential_json_and_jwt(client: TestClient, issued: Issue
     ok = client.post("/credentials/verify", json={"verifiableCredential": doc})
     assert ok.status_code == 200 and ok.json()["verified"] is True
     token = client.get(_path(issued), params={"format": "jwt"}).text
-    ok_jwt = client.post("/credentials/verify", json={"verifiableCredential": token})
-    assert ok_jwt.status_code == 200, ok_jwt.text
-    assert ok_jwt.json()["format"] == "jwt"
     enveloped = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": "EnvelopedVerifiableCredential",
@@ -209,6 +206,9 @@ def test_verify_stored_credential_json_and_jwt(client: TestClient, issued: Issue
     }
     ok_enveloped = client.post("/credentials/verify", json={"verifiableCredential": enveloped})
     assert ok_enveloped.status_code == 200 and ok_enveloped.json()["verified"] is True
+    assert ok_enveloped.json()["format"] == "jwt"
+    bare = client.post("/credentials/verify", json={"verifiableCredential": token})  # VC-API takes objects only
+    assert bare.status_code == 400 and "EnvelopedVerifiableCredential" in bare.json()["error"]
 
 
 def test_verify_tampered_credential_is_400(client: TestClient, issued: Issued) -> None:
@@ -233,8 +233,10 @@ def test_verify_malformed_json_is_400_with_a_clear_message(client: TestClient) -
     assert response.status_code == 400
     assert response.json()["error"].startswith("the request body is not valid JSON")
     wrong_shape = client.post("/credentials/verify", json={"verifiableCredential": 42})
-    assert wrong_shape.status_code == 422
-    assert "verifiableCredential" in wrong_shape.json()["error"]
+    assert wrong_shape.status_code == 400
+    assert "verifiableCredential must be a JSON object" in wrong_shape.json()["error"]
+    missing = client.post("/credentials/verify", json={"options": {}})
+    assert missing.status_code == 422 and "verifiableCredential" in missing.json()["error"]
     garbage = client.post("/credentials/verify", json={"verifiableCredential": "not a jwt"})
     assert garbage.status_code == 400
     assert garbage.json()["verified"] is False

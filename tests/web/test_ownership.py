@@ -42,6 +42,18 @@ def sign_in_earner(client: TestClient, factory: sessionmaker[Session], email: st
     assert response.status_code == 303, response.text
 
 
+def _vc_api(source: Any) -> dict[str, Any]:
+    """A VC-API verify body: a credential object as is, a VC-JWT as an EnvelopedVerifiableCredential (VC-API
+    takes objects only)."""
+    if isinstance(source, str):
+        source = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": "EnvelopedVerifiableCredential",
+            "id": "data:application/vc+jwt," + source,
+        }
+    return {"verifiableCredential": source}
+
+
 def _verify_file(client: TestClient, name: str, data: bytes, media_type: str) -> Any:
     return client.post("/credentials/verify", files={"file": (name, data, media_type)})
 
@@ -52,7 +64,7 @@ def test_every_export_round_trips(client: TestClient, issued: Issued, auth: dict
     assert di.status_code == 200 and di.headers["content-type"].startswith("application/ld+json")
     assert client.post("/credentials/verify", json={"verifiableCredential": di.json()}).json()["verified"]
     jwt = client.get(url, params={"format": "jwt"}, headers=auth).text
-    assert client.post("/credentials/verify", json={"verifiableCredential": jwt}).json()["verified"]
+    assert client.post("/credentials/verify", json=_vc_api(jwt)).json()["verified"]
     for fmt, media in (("png", "image/png"), ("svg", "image/svg+xml")):
         baked = client.get(url, params={"format": fmt}, headers=auth)
         assert baked.headers["content-type"].startswith(media)
@@ -147,7 +159,7 @@ def test_scripted_wallet_follows_oid4vci(client: TestClient, issued: Issued, aut
                                json={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}})
         assert response.status_code == 200, response.json()
         delivered = response.json()["credentials"][0]["credential"]
-        checked = client.post("/credentials/verify", json={"verifiableCredential": delivered}).json()
+        checked = client.post("/credentials/verify", json=_vc_api(delivered)).json()
         assert checked["verified"], checked
         if isinstance(delivered, dict):
             assert delivered["credentialSubject"]["id"] == wallet_key.did_key
@@ -243,7 +255,7 @@ def test_export_then_erase_then_verify_the_export(
     for name in (f"{base}.json", f"{base}.jwt"):
         text = bundle.read(name).decode()
         source = json.loads(text) if name.endswith("json") else text.strip()
-        result = client.post("/credentials/verify", json={"verifiableCredential": source}).json()
+        result = client.post("/credentials/verify", json=_vc_api(source)).json()
         assert result["verified"], result
     baked = _verify_file(client, "badge.png", bundle.read(f"{base}.png"), "image/png")
     assert baked.json()["verified"]

@@ -23,6 +23,9 @@ from microcred.vc.resolvers import KeyResolver, ResolvedKey
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+# Defines DataIntegrityProof and its properties for documents whose own contexts do not (VCDM 1.1's
+# credentials/v1 does not; credentials/v2 does).
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 
 def format_datetime(value: datetime) -> str:
@@ -61,6 +64,34 @@ def _hash_data(
 
 def _without_proof(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != "proof"}
+
+
+def with_proof_context(document: dict[str, Any], registry: ContextRegistry | None = None) -> dict[str, Any]:
+    """``document`` itself when its ``@context`` defines the Data Integrity proof terms, otherwise a copy with the
+    Data Integrity context appended (vc-data-integrity, "Contexts and Vocabularies"; what VCDM 1.1 credentials need).
+
+    The test is the proof configuration itself expanded in safe mode, so any context that defines the terms counts.
+    An unknown context is left for the signer to report.
+    """
+    contexts = document.get("@context")
+    context_list = list(contexts) if isinstance(contexts, list) else [contexts]
+    if DATA_INTEGRITY_V2 in context_list:
+        return document
+    probe = {
+        "@context": contexts,
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": "2000-01-01T00:00:00Z",
+        "verificationMethod": "did:example:probe#key",
+        "proofPurpose": "assertionMethod",
+    }
+    try:
+        jsonld.expand(probe, registry)
+    except JsonLdSafeModeError:
+        return {**document, "@context": [*context_list, DATA_INTEGRITY_V2]}
+    except (UnknownContextError, JsonLdError):
+        return document
+    return document
 
 
 def sign_data_integrity(

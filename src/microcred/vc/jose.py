@@ -1,4 +1,11 @@
-"""VC-JOSE: credentials secured as compact JWS (``application/vc+jwt``) with EdDSA / Ed25519."""
+"""VC-JOSE: credentials secured as compact JWS (``application/vc+jwt``) with EdDSA / Ed25519.
+
+The form follows OB 3.0 §8.2 where it and VC-JOSE-COSE disagree, and VC-JOSE-COSE everywhere else (docs/jwt.md):
+the payload is the credential itself (no ``vc`` claim, which VC-JOSE-COSE forbids and OB 3.0 §8.2 no longer
+uses) plus the OB claims ``iss``, ``jti``, ``nbf``, ``sub``, ``exp``; the header is ``{alg, kid, typ: "JWT"}``
+(OB 3.0: ``typ`` "If present, MUST be set to JWT"; VC-JOSE-COSE only says SHOULD ``vc+jwt``). Both ``typ`` values
+are accepted on input, and so is the VCDM 1.1 ``vc`` claim.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +31,10 @@ SIGNING_ALG = "EdDSA"
 ACCEPTED_ALGS = ("EdDSA", "Ed25519")
 # JWT claims that OB 3.0 asks for next to the credential; they are checked and removed before the credential is used.
 JWT_CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
+# The JOSE header typ written (OB 3.0 §8.2) and the ones read: OB's "JWT", VC-JOSE-COSE's "vc+jwt" and the
+# "vc+ld+jwt" of its drafts, each also with the "application/" prefix RFC 7515 §4.1.9 lets a producer keep.
+SIGNING_TYP = "JWT"
+ACCEPTED_TYPS = ("jwt", "vc+jwt", "vc+ld+jwt")
 
 
 def _subject_id(credential: dict[str, Any]) -> str | None:
@@ -40,10 +51,13 @@ def _claims_for(credential: dict[str, Any]) -> dict[str, Any]:
         claims["iss"] = issuer_id(credential)
     if isinstance(credential.get("id"), str):
         claims["jti"] = credential["id"]
-    if isinstance(credential.get("validFrom"), str):
-        claims["nbf"] = int(parse_datetime(credential["validFrom"]).timestamp())
-    if isinstance(credential.get("validUntil"), str):
-        claims["exp"] = int(parse_datetime(credential["validUntil"]).timestamp())
+    # VCDM 2.0 validFrom / validUntil; a VCDM 1.1 credential has issuanceDate / expirationDate instead.
+    start = credential.get("validFrom", credential.get("issuanceDate"))
+    end = credential.get("validUntil", credential.get("expirationDate"))
+    if isinstance(start, str):
+        claims["nbf"] = int(parse_datetime(start).timestamp())
+    if isinstance(end, str):
+        claims["exp"] = int(parse_datetime(end).timestamp())
     if _subject_id(credential):
         claims["sub"] = _subject_id(credential)
     return claims
@@ -54,7 +68,7 @@ def _okp(key: Ed25519Key, private: bool) -> OKPKey:
 
 
 def sign_jwt(credential: dict[str, Any], key: Ed25519Key, kid: str) -> str:
-    """Secure ``credential`` as a compact JWS: header {alg, typ: vc+jwt, kid}; payload = credential + JWT claims."""
+    """Secure ``credential`` as a compact JWS: header {alg, typ: JWT, kid}; payload = credential + OB 3.0 claims."""
     if not isinstance(credential, dict):
         raise SigningError("a credential must be a JSON object")
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
@@ -62,7 +76,7 @@ def sign_jwt(credential: dict[str, Any], key: Ed25519Key, kid: str) -> str:
         payload = {**unsecured, **_claims_for(unsecured)}
     except ValueError as exc:
         raise SigningError(str(exc)) from None
-    header = {"alg": SIGNING_ALG, "typ": "vc+jwt", "kid": kid}
+    header = {"alg": SIGNING_ALG, "typ": SIGNING_TYP, "kid": kid}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return jws.serialize_compact(
@@ -125,6 +139,9 @@ def verify_jwt(token: str, resolver: KeyResolver) -> JwtOutcome:
     extra = set(header) - {"alg", "kid", "typ", "cty", "jwk"}
     if extra:
         return JwtOutcome(False, f"unexpected JOSE header parameters: {', '.join(sorted(extra))}", header, credential)
+    typ_problem = _typ_problem(header.get("typ"))
+    if typ_problem:
+        return JwtOutcome(False, typ_problem, header, credential)
     kid = header.get("kid")
     try:
         if isinstance(kid, str) and kid:
@@ -151,6 +168,21 @@ def verify_jwt(token: str, resolver: KeyResolver) -> JwtOutcome:
     if mismatch:
         return JwtOutcome(False, mismatch, header, credential, resolved, kid)
     return JwtOutcome(True, f"JWS signed by {kid or resolved.controller}", header, credential, resolved, kid)
+
+
+def _typ_problem(typ: Any) -> str | None:
+    """None when the JOSE ``typ`` is absent or names a credential JWT; otherwise why the token is refused."""
+    if typ is None:
+        return None
+    text = typ.lower() if isinstance(typ, str) else ""
+    if text.startswith("application/"):
+        text = text[len("application/") :]
+    if text in ACCEPTED_TYPS:
+        return None
+    return (
+        f"JOSE header typ {str(typ)[:60]!r} does not mark a credential "
+        "(expected \"JWT\" as OB 3.0 asks, or \"vc+jwt\" as VC-JOSE-COSE asks)"
+    )
 
 
 def _claim_mismatch(payload: dict[str, Any], credential: dict[str, Any]) -> str | None:
