@@ -228,6 +228,8 @@ def test_issue_and_verify_in_the_browser(browser: Any, server: Server, language:
     anonymous.close()
     page.goto(page.url.split("?")[0])
     page.check("#public-yes")
+    assert not page.is_checked("#show-name")  # "show my name" is off by default (issue 12)
+    page.check("#show-name")
     page.click("form[action$='/share'] button[type=submit]")
     page.wait_for_load_state("load")
     earner.close()
@@ -237,8 +239,10 @@ def test_issue_and_verify_in_the_browser(browser: Any, server: Server, language:
     page = public.new_page()
     page.goto(share)
     assert t["verified"] in page.inner_text("#verdict")
+    assert f"Noor {suffix}" in page.inner_text("main")  # the earner chose to show their name
     check(page, "credential")
     page.goto("/")
+    assert achievement_name in page.inner_text("main") and f"Noor {suffix}" not in page.content()  # no awards
     check(page, "home")
     page.goto("/verify")
     check(page, "verify")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.web.conftest import Issued, form_token, make_settings
+from tests.web.conftest import BASE_URL, Issued, form_token, make_settings
 
 from microcred.web.middleware import BodySizeLimitMiddleware
 from microcred.web.negotiation import HTML, JSON, JSON_LD, VC_JWT, choose
@@ -126,20 +126,20 @@ def test_token_file_and_unconfigured_token(tmp_path: Path, factory: sessionmaker
 
 
 # -- pages ---------------------------------------------------------------------------------------------------
-def test_home_lists_organisations_and_credentials(client: TestClient, issued: Issued) -> None:
+def test_home_lists_organisations_and_achievements_never_awards(client: TestClient, issued: Issued) -> None:
     response = client.get("/")
     assert response.status_code == 200
     html = response.text
     assert '<html lang="en">' in html and "<h1>" in html
     assert "Test College" in html
-    assert f'href="{issued.credential_url}"' in html
-    assert "Food Safety Fundamentals — Ada Lovelace" in html
+    assert f'href="{BASE_URL}/achievements/{issued.achievement_id}">Food Safety Fundamentals</a>' in html
+    assert str(issued.award_id) not in html and "Ada Lovelace" not in html  # issue 12: no earner in public
     assert 'href="/verify"' in html
 
 
 def test_home_without_data(client: TestClient) -> None:
     html = client.get("/").text
-    assert "No organisation yet" in html and "No credential has been issued yet." in html
+    assert "No organisation yet" in html and "No micro-credential has been published yet." in html
 
 
 def test_verify_form_with_json_and_jwt(client: TestClient, issued: Issued) -> None:

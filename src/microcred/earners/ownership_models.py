@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.awards import models as _awards_models  # noqa: F401  (registers the FK target tables)
@@ -36,7 +36,7 @@ class EarnerEmail(Base):
 
 
 class CredentialShare(Base):
-    """The earner's sharing choice for one award (no row: public, every evidence item shown)."""
+    """The earner's sharing choice for one award (no row: public, every evidence item shown, no name)."""
 
     __tablename__ = "credential_shares"
 
@@ -44,6 +44,8 @@ class CredentialShare(Base):
     public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # positions in the signed credential's ``evidence`` array that the public page leaves out
     hidden_evidence: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
+    # the earner chose to show their name (from the store, never from the signed credential) on the public page
+    show_name: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 

@@ -74,6 +74,7 @@ def _share_page(request: Request, session: Any, settings: Settings, award: Award
     ]
     return render(request, "backpack/share.html", {
         "award_id": str(award.id), "name": summary.achievement_name, "public": choice.public, "evidence": items,
+        "show_name": choice.show_name, "holder_name": summary.earner_name,
         "url": awards.credential_url(award.id, settings.base_url),
         "linkedin_url": sharing.linkedin_url(session, award, settings.base_url),
         "embed": sharing.embed_snippet(session, award, settings.base_url), "saved": saved,
@@ -94,7 +95,8 @@ async def share_save(award_id: str, request: Request, session: SessionDep, setti
     shown = {int(str(v)) for v in form.getlist("show_evidence") if str(v).isdigit()}
     total = sharing.evidence_count(award)
     sharing.set_share_choice(session, award, public=form.get("public") == "yes",
-                             hidden_evidence=[i for i in range(total) if i not in shown])
+                             hidden_evidence=[i for i in range(total) if i not in shown],
+                             show_name=form.get("show_name") == "yes")
     session.commit()
     return _share_page(request, session, settings, award, saved=True)
 

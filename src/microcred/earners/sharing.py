@@ -6,6 +6,10 @@ otherwise. A non-public credential's page shows anonymous visitors only that it 
 achievement, issuer, evidence or dates); its JSON-LD and JWT are served to its earner only. Hiding an evidence item
 removes it from the public page; the signed JSON cannot change (its proof covers every byte) and only ever holds
 the evidence the issuer marked public.
+
+"Show my name" (off by default): the public page of a public credential then shows the holder's name, read from
+the store and labelled as the earner's choice. The name is never put into the signed credential (it carries a
+salted hash of the earner's address, and their DID if they bound one), so turning the choice off removes it again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from microcred.awards import services as awards
 from microcred.awards.models import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
+from microcred.earners import services as earners
 from microcred.earners.ownership_models import CredentialShare
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
@@ -34,13 +39,15 @@ LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 class ShareChoice:
     public: bool = True
     hidden_evidence: tuple[int, ...] = ()
+    show_name: bool = False
 
 
 def share_choice(session: Session, award_id: uuid.UUID) -> ShareChoice:
     row = session.get(CredentialShare, award_id)
     if row is None:
         return ShareChoice()
-    return ShareChoice(public=row.public, hidden_evidence=tuple(sorted(int(i) for i in row.hidden_evidence)))
+    return ShareChoice(public=row.public, hidden_evidence=tuple(sorted(int(i) for i in row.hidden_evidence)),
+                       show_name=bool(row.show_name))
 
 
 def evidence_count(award: Award) -> int:
@@ -48,8 +55,8 @@ def evidence_count(award: Award) -> int:
     return len(evidence) if isinstance(evidence, list) else 0
 
 
-def set_share_choice(session: Session, award: Award, *, public: bool, hidden_evidence: list[int] | tuple[int, ...] = ()
-                     ) -> ShareChoice:
+def set_share_choice(session: Session, award: Award, *, public: bool, hidden_evidence: list[int] | tuple[int, ...] = (),
+                     show_name: bool = False) -> ShareChoice:
     count = evidence_count(award)
     hidden = sorted({int(i) for i in hidden_evidence})
     bad = [i for i in hidden if not 0 <= i < count]
@@ -57,19 +64,31 @@ def set_share_choice(session: Session, award: Award, *, public: bool, hidden_evi
         raise InvalidInput(f"evidence position(s) {bad} do not exist (this credential has {count} evidence items)")
     row = session.get(CredentialShare, award.id)
     if row is None:
-        row = CredentialShare(award_id=award.id, public=public, hidden_evidence=hidden, updated_at=utcnow())
+        row = CredentialShare(award_id=award.id, public=public, hidden_evidence=hidden, show_name=show_name,
+                              updated_at=utcnow())
         session.add(row)
     else:
-        row.public, row.hidden_evidence, row.updated_at = public, hidden, utcnow()
+        row.public, row.hidden_evidence, row.show_name, row.updated_at = public, hidden, show_name, utcnow()
     audit.record(session, "credential.sharing_changed", f"award:{award.id}",
-                 {"public": public, "hidden_evidence": len(hidden)})
+                 {"public": public, "hidden_evidence": len(hidden), "show_name": show_name})
     session.flush()
-    return ShareChoice(public=public, hidden_evidence=tuple(hidden))
+    return ShareChoice(public=public, hidden_evidence=tuple(hidden), show_name=show_name)
 
 
 def visible_to(session: Session, award: Award, earner_id: uuid.UUID | None) -> bool:
     """Whether the credential's details may be shown to this viewer (its earner always; others if public)."""
     return (earner_id is not None and earner_id == award.earner_id) or share_choice(session, award.id).public
+
+
+def shown_name(session: Session, award: Award) -> str | None:
+    """The holder's name for the public page: only when the credential is public and its earner chose to show it
+    (never for an erased earner). Read from the store; the signed credential does not carry it."""
+    choice = share_choice(session, award.id)
+    if not (choice.public and choice.show_name):
+        return None
+    if award.earner_id in earners.erased_earner_ids(session):
+        return None
+    return earners.get_earner(session, award.earner_id).name
 
 
 def public_document(session: Session, award: Award) -> dict[str, Any]:

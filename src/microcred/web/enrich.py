@@ -3,16 +3,25 @@
 OB 3.0 has no property for the kind of a learning outcome (knowledge / skill / attitude) nor for the issuer's
 legal name, so the builder leaves them out of the document. When the credential's issuer or achievement is one
 of this instance's, the page shows them from the store. Credentials from elsewhere are shown as they are.
+
+The holder's name is shown the same way, and only when the earner chose "show my name" for a public credential
+(``earners.sharing.shown_name``) and the document shown is authentic (its proof and issuer checks passed; a revoked,
+suspended or expired credential stays authentic, so its holder's choice still holds).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from microcred.awards import services as awards
 from microcred.awards.services import achievement_url, outcome_uri
 from microcred.catalog import services as catalog
+from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
 from microcred.web.presenters import CredentialView
+
+# failures that do not make a document inauthentic: the holder's name may still be shown beside them
+_NOT_ABOUT_AUTHENTICITY = frozenset({"status", "validity", "validity_window", "endorsements"})
 
 
 def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialView:
@@ -44,4 +53,25 @@ def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialV
             for outcome in view.outcomes:
                 if outcome.kind is None and outcome.id in kinds:
                     outcome.kind = kinds[outcome.id]
+    view.holder_name = _holder_name(view, session, base)
     return view
+
+
+def _holder_name(view: CredentialView, session: Session, base: str) -> str | None:
+    prefix = awards.credential_url("", base)
+    if not view.id or not view.id.startswith(prefix):
+        return None
+    authentic = any(c.check == "proof" and c.passed for c in view.checks) and not any(
+        c.check not in _NOT_ABOUT_AUTHENTICITY for c in view.failures
+    )
+    if not authentic:
+        return None
+    try:
+        award = awards.find_award(session, view.id[len(prefix) :])
+    except InvalidInput:  # not an award id of this instance
+        return None
+    if award is None:
+        return None
+    from microcred.earners import sharing
+
+    return sharing.shown_name(session, award)

@@ -261,6 +261,8 @@ class CredentialView:
     json_url: str | None = None
     jwt_url: str | None = None
     endorsements: list[EndorsementView] = field(default_factory=list)
+    # the holder's name from this instance's store, only when its earner chose to show it (never from the document)
+    holder_name: str | None = None
 
 
 def _is_ext(value: Any) -> bool:

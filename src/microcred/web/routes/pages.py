@@ -1,4 +1,8 @@
-"""Server-rendered pages: home, and the "verify a credential" form."""
+"""Server-rendered pages: home, and the "verify a credential" form.
+
+Neither lists or reveals earners: the home page shows the issuers and their published micro-credentials (never
+awards), and looking a credential up by its address honours its earner's sharing choice like its own page does.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,21 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from microcred.awards import services as awards
+from microcred.awards.exports import award_erased
+from microcred.awards.models import Award
+from microcred.catalog import services as catalog
+from microcred.earners import sharing
+from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
 from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
 from microcred.web import verification
-from microcred.web.auth import CsrfChecked
+from microcred.web.auth import CsrfChecked, user_from_cookie
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
 from microcred.web.i18n import gettext as _
-from microcred.web.presenters import format_date, present
-from microcred.web.routes.credentials import render_verdict
+from microcred.web.presenters import present
+from microcred.web.routes.credentials import render_private, render_verdict
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -26,26 +35,24 @@ router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[CsrfCh
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, session: SessionDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     base = settings.base_url
-    organisations = [
-        {
-            "name": org.name,
-            "country": org.country,
-            "profile_url": issuers.issuer_url(org, base),
-            "did_url": issuers.did_document_url(org, base),
-        }
-        for org in issuers.list_organisations(session)
-    ]
-    credentials: list[dict[str, Any]] = []
-    for summary in awards.award_summaries(session, limit=20):
-        credentials.append(
+    organisations = []
+    achievements: list[dict[str, Any]] = []
+    for org in issuers.list_organisations(session):
+        organisations.append(
             {
-                "url": awards.credential_url(summary.id, base),
-                "title": f"{summary.achievement_name} — {summary.earner_name}",
-                "detail": f"{summary.issuer_name}, {format_date(summary.issued_at.isoformat())}",
+                "name": org.name,
+                "country": org.country,
+                "profile_url": issuers.issuer_url(org, base),
+                "did_url": issuers.did_document_url(org, base),
             }
         )
+        # what each issuer publishes, never who earned it (issue 12: no list of awards in public)
+        achievements.extend(
+            {"name": a.name, "issuer": org.name, "url": awards.achievement_url(a.id, base)}
+            for a in catalog.list_achievements(session, issuer_id=org.id, status="published")
+        )
     response: Response = templates.TemplateResponse(
-        request, "home.html", {"organisations": organisations, "credentials": credentials}
+        request, "home.html", {"organisations": organisations, "achievements": achievements}
     )
     return response
 
@@ -82,16 +89,16 @@ def verify_form(request: Request, settings: SettingsDep, templates: TemplatesDep
     return _form(request, templates, settings, error=None, submitted=None, status_code=200)
 
 
-def _stored_credential(session: Any, settings: Any, url: str) -> str | dict[str, Any] | None:
-    """The credential at ``url`` when it is one of this instance's credential URLs (read from the store)."""
+def _stored_award(session: Any, settings: Any, url: str) -> tuple[bool, Award | None]:
+    """(whether ``url`` is one of this instance's credential URLs, the award it names if there is one)."""
     prefix = awards.credential_url("", settings.base_url)
     if not url.startswith(prefix):
-        return None
+        return False, None
     credential_id = url[len(prefix) :].split("?", 1)[0].split("#", 1)[0].strip("/")
-    award = awards.find_award(session, credential_id) if credential_id else None
-    if award is None:
-        return {}
-    return awards.credential_document(award)
+    try:
+        return True, awards.find_award(session, credential_id) if credential_id else None
+    except InvalidInput:  # not an award id
+        return True, None
 
 
 @router.post("/verify", response_class=HTMLResponse, name="verify_submit")
@@ -130,8 +137,8 @@ def verify_submit(
             )
     elif not text and address:
         field = "url"
-        stored = _stored_credential(session, settings, address)
-        if stored is None:
+        ours, award = _stored_award(session, settings, address)
+        if not ours:
             return _form(
                 request, templates, settings,
                 error=_(
@@ -141,14 +148,18 @@ def verify_submit(
                 ),
                 submitted="", submitted_url=address, status_code=400, error_field=field,
             )
-        if not stored:
+        if award is None:
             return _form(
                 request, templates, settings, error=_("no credential of this site has this address"),
                 submitted="", submitted_url=address, status_code=404, error_field=field,
             )
-        result = verification.verify(settings, request.app.state.session_factory, stored)
-        document = result.credential if result.credential is not None else stored
-        page = present(document, result.verified, list(result.checks), result.format, result.nested)
+        erased = award_erased(session, award)
+        viewer = user_from_cookie(request, session)
+        if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
+            return render_private(request, templates, award, erased=erased)  # what its own address shows
+        result = verification.verify(settings, request.app.state.session_factory, awards.credential_document(award))
+        shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
+        page = present(shown, result.verified, list(result.checks), result.format, result.nested)
         view = enrich(page, session, settings.base_url)
         return render_verdict(request, templates, view)
     if not text:
