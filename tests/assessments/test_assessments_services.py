@@ -146,10 +146,13 @@ def test_rubric_results_and_public_evidence_round_trip_into_the_signed_credentia
         text = award.credential_json + (award.credential_jwt or "")
         assert "SECRET-NARRATIVE" not in text and "Photo ID check" not in text and str(private_id) not in text
         achievement = doc["credentialSubject"]["achievement"]
-        assert achievement["assessmentMethod"] == "observed performance" and achievement["identityVerified"] is True
+        summative = next(e for e in doc["evidence"] if e["name"] == "Summative assessment")
+        assert summative["genre"] == "observed performance"
+        assert "identity was verified" in summative["narrative"]
         described = {rd["id"]: rd for rd in achievement["resultDescription"]}
         rd1 = described[f"urn:uuid:{a.outcome_ids[0]}"]
-        assert rd1["resultType"] == "RubricCriterionLevel" and rd1["outcomeKind"] == "knowledge"
+        kind = [al for al in rd1["alignment"] if al["targetType"] == "ext:OutcomeKind"]
+        assert rd1["resultType"] == "RubricCriterionLevel" and kind[0]["targetCode"] == "knowledge"
         levels = {lv["name"]: lv["id"] for lv in rd1["rubricCriterionLevel"]}
         assert rd1["requiredLevel"] == levels["Proficient"]
         assert [lv["points"] for lv in rd1["rubricCriterionLevel"]] == ["1", "2", "3"]
@@ -164,9 +167,9 @@ def test_rubric_results_and_public_evidence_round_trip_into_the_signed_credentia
         assert results[rd1["id"]]["achievedLevel"] == levels["Exemplary"]
         assert results[rd2["id"]]["value"] == "84"
         evidence = doc["evidence"]
-        assert [e["name"] for e in evidence] == ["Temperature log photo", "Written exam"]
+        assert [e["name"] for e in evidence] == ["Temperature log photo", "Written exam", "Summative assessment"]
         assert evidence[0]["id"] == f"{BASE}/evidence/{png_id}"
-        assert evidence[0]["assessedOutcome"] == rd1["id"]
+        assert evidence[0]["narrative"].endswith("Learning outcome: " + rd1["name"])
         assert (evidence[0]["genre"], evidence[0]["audience"]) == ("Photograph", "Employers")
         assert evidence[1]["narrative"].startswith("Scored 84/100")
         stored = {r["outcome_id"]: r for r in award.results}

@@ -145,8 +145,8 @@ def test_lifecycle_commands_and_no_key_material_anywhere(
             client.get("/.well-known/did.json").text,
         ]
         credential = client.get(f"/credentials/{featured}", params={"format": "json"}).json()
-        for entry in credential["credentialStatus"]:
-            bodies.append(client.get(entry["statusListCredential"].replace(settings.base_url, "")).text)
+        entry = credential["credentialStatus"]
+        bodies.append(client.get(entry["statusListCredential"].replace(settings.base_url, "")).text)
     assert all(bodies)
 
     material = _key_material()
