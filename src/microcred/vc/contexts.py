@@ -21,7 +21,7 @@ OB_V3P0_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 # microcred's former private context (outcomeKind, assessedOutcome, ...). No verifier elsewhere bundles it, so
 # nothing is signed with it any more; it stays on microcred's own allow-list only to READ credentials issued
 # before (`microcred awards reissue --all` re-signs them in the standard form). See docs/ob-extensions.md.
-MICROCRED_OB_EXTENSIONS = "https://microcred.org/contexts/ob-extensions/v1.jsonld"
+MICROCRED_OB_EXTENSIONS = "https://microcred.org/contexts/ob-extensions/v1.jsonld"  # legacy: read-only
 LEGACY_CONTEXTS = frozenset({MICROCRED_OB_EXTENSIONS})
 CLR_V2P0_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 DID_V1 = "https://www.w3.org/ns/did/v1"

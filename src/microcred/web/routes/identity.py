@@ -79,7 +79,8 @@ def organisation_profile(org_id: str, session: SessionDep, settings: SettingsDep
 
 @router.get(
     "/contexts/ob-extensions/v1.jsonld",
-    summary="microcred's Open Badges extension JSON-LD context (https://microcred.org/contexts/ob-extensions/v1.jsonld)",
+    summary="microcred's former (legacy) extension context, kept so that credentials issued with it stay readable",
+    description="Nothing is signed with it any more (docs/ob-extensions.md); served read-only for old credentials.",
 )
 def ob_extensions_context() -> JSONResponse:
     from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS, ContextRegistry
