@@ -16,16 +16,6 @@ from microcred.settings import get_settings
 _register()
 
 
-@pytest.fixture
-def cli_env(isolated_settings: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean instance: master key file (not env), DATABASE_URL = the parametrized test database."""
-    monkeypatch.delenv("MICROCRED_MASTER_KEY")
-    if not db_url.startswith("sqlite"):
-        monkeypatch.setenv("DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    return isolated_settings
-
-
 def run(*args: str) -> tuple[int, str, str]:
     get_settings.cache_clear()
     result = CliRunner().invoke(app, list(args))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from microcred.vc.baking import unbake
 
-from .test_domain_commands import cli_env, run  # noqa: F401  (fixture and helper)
+from .test_domain_commands import run
 
 
-def test_export_formats_demo_offer_zip_and_erase(cli_env: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_export_formats_demo_offer_zip_and_erase(cli_env: Path, tmp_path: Path) -> None:
     assert run("init")[0] == 0
     code, out, err = run("demo")
     assert code == 0, err

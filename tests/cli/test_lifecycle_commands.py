@@ -19,15 +19,6 @@ from microcred.settings import get_settings
 _register()
 
 
-@pytest.fixture
-def cli_env(isolated_settings: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("MICROCRED_MASTER_KEY")
-    if not db_url.startswith("sqlite"):
-        monkeypatch.setenv("DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    return isolated_settings
-
-
 OUTPUTS: list[str] = []
 
 

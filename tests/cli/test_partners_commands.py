@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from microcred import demo
@@ -16,16 +15,6 @@ from microcred.settings import get_settings
 _register()
 FOOD = str(demo.demo_id("achievement:food-safety"))
 CYBER = str(demo.demo_id("achievement:cyber-awareness"))
-
-
-@pytest.fixture
-def cli_env(isolated_settings: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("MICROCRED_MASTER_KEY")
-    monkeypatch.setenv("MICROCRED_SMTP_PORT", "1")  # nothing listens: mail failures are logged, never fatal
-    if not db_url.startswith("sqlite"):
-        monkeypatch.setenv("DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    return isolated_settings
 
 
 def run(*args: str) -> tuple[int, str, str]:

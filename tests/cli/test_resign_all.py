@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from microcred import demo
@@ -19,15 +18,6 @@ from microcred.vc.contexts import CREDENTIALS_V2, MICROCRED_OB_EXTENSIONS, OB_V3
 from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA, schema_errors
 
 _register()
-
-
-@pytest.fixture
-def cli_env(isolated_settings: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("MICROCRED_MASTER_KEY")
-    if not db_url.startswith("sqlite"):
-        monkeypatch.setenv("DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    return isolated_settings
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -8,7 +8,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
@@ -17,15 +16,6 @@ from microcred.settings import get_settings
 
 _register()
 AMARA = "amara.okafor@learner.example"
-
-
-@pytest.fixture
-def cli_env(isolated_settings: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("MICROCRED_MASTER_KEY")
-    if not db_url.startswith("sqlite"):
-        monkeypatch.setenv("DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    return isolated_settings
 
 
 def run(*args: str) -> tuple[int, str, str]:
