@@ -49,6 +49,25 @@ def pg_admin_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
+def scratch_database(
+    backend: str, sqlite_file: Path, request: pytest.FixtureRequest
+) -> tuple[str, Callable[[], None] | None]:
+    """A database for a longer-lived fixture (a server per module): the SQLite file, or a fresh PostgreSQL schema
+    and the function that drops it."""
+    if backend == "sqlite":
+        return f"sqlite:///{sqlite_file}", None
+    admin: Engine = request.getfixturevalue("pg_admin_engine")
+    schema = f"mc_{secrets.token_hex(6)}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+    return _with_search_path(_pg_url(), schema), drop
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no tables yet): a SQLite file, or a fresh PostgreSQL schema."""

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
 
 from support.smtp import Mailbox, free_port, smtp_server
 
@@ -69,20 +68,9 @@ def browser_mailbox() -> Iterator[Mailbox]:
 
 
 def _database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[str, Any]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'browser.db'}", None
-    from tests.conftest import _pg_url, _with_search_path
+    from tests.conftest import scratch_database
 
-    admin: Engine = request.getfixturevalue("pg_admin_engine")
-    schema = f"mc_{secrets.token_hex(6)}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-
-    return _with_search_path(_pg_url(), schema), drop
+    return scratch_database(backend, tmp / "browser.db", request)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

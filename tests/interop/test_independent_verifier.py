@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from jsonschema import Draft201909Validator
-from sqlalchemy import Engine, text
 
 from support.smtp import free_port
 
@@ -99,20 +98,9 @@ class Demo:
 
 
 def _database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[str, Any]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'interop.db'}", None
-    from tests.conftest import _pg_url, _with_search_path
+    from tests.conftest import scratch_database
 
-    admin: Engine = request.getfixturevalue("pg_admin_engine")
-    schema = f"mc_{secrets.token_hex(6)}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-
-    return _with_search_path(_pg_url(), schema), drop
+    return scratch_database(backend, tmp / "interop.db", request)
 
 
 def _seed(factory: Any, settings: Any) -> tuple[Any, Any]:
