@@ -368,6 +368,25 @@ def get_award(session: Session, award_id: uuid.UUID | str) -> Award:
     return award
 
 
+def lock_award(session: Session, award_id: uuid.UUID | str) -> Award:
+    """The award with its row locked until the transaction ends, read afresh from the database.
+
+    PostgreSQL: ``SELECT … FOR NO KEY UPDATE`` (a second transition of the same award waits here, then sees the
+    first one's committed result; rows that merely reference the award are not blocked). SQLite ignores the
+    clause: its write transactions are serialised. Every state transition starts here, so the second of two
+    concurrent requests fails its state check (409) before it has written anything."""
+    stmt = (
+        select(Award)
+        .where(Award.id == as_uuid(award_id, "award"))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    award = session.scalars(stmt).one_or_none()
+    if award is None:
+        raise NotFound(f"no award with id {award_id}")
+    return award
+
+
 def find_award(session: Session, award_id: uuid.UUID | str) -> Award | None:
     try:
         return get_award(session, award_id)
@@ -431,7 +450,7 @@ def _status_event(session: Session, award: Award, action: str, reason: str | Non
 
 def revoke_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -> Award:
     """Revoke for good: the revocation bit is set in the public list; the reason stays private."""
-    award = get_award(session, award_id)
+    award = lock_award(session, award_id)
     text = _reason(reason, required=True)
     if award.status == "revoked":
         raise Conflict(f"award {award.id} is already revoked")
@@ -442,7 +461,7 @@ def revoke_award(session: Session, award_id: uuid.UUID | str, *, reason: str) ->
 
 
 def suspend_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -> Award:
-    award = get_award(session, award_id)
+    award = lock_award(session, award_id)
     text = _reason(reason, required=True)
     if award.status == "revoked":
         raise Conflict(f"award {award.id} is revoked; revocation is permanent, so it cannot be suspended")
@@ -455,7 +474,7 @@ def suspend_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -
 
 
 def reinstate_award(session: Session, award_id: uuid.UUID | str, *, reason: str | None = None) -> Award:
-    award = get_award(session, award_id)
+    award = lock_award(session, award_id)
     text = _reason(reason, required=False)
     if award.status == "revoked":
         raise Conflict(f"award {award.id} is revoked; revocation is permanent, so it cannot be reinstated")
@@ -544,8 +563,9 @@ def renew_award(
 ) -> Award:
     """A new credential from now, valid for the achievement's validity period (or as long as the old one was).
 
-    The old award is left as it was issued (it stays verifiable, until it expires); both are linked."""
-    old = get_award(session, award_id)
+    The old award is left as it was issued (it stays verifiable, until it expires); both are linked. Its row is
+    locked first: of two concurrent renewals one issues, the other gets a Conflict and writes nothing."""
+    old = lock_award(session, award_id)
     achievement = catalog.get_achievement(session, old.achievement_id)
     start = utcnow().replace(microsecond=0)
     until = catalog.validity_end(achievement, start)
@@ -560,8 +580,10 @@ def renew_award(
 def reissue_award(
     session: Session, award_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
 ) -> Award:
-    """The same award, signed again with the organisation's current key (same validity); both are linked."""
-    old = get_award(session, award_id)
+    """The same award, signed again with the organisation's current key (same validity); both are linked.
+
+    The old award's row is locked first (see `lock_award`), so it is re-issued once."""
+    old = lock_award(session, award_id)
     with session.begin_nested():
         return _replace(
             session,
@@ -606,14 +628,11 @@ def resign_award(
     """Sign the award again, in place, in the current standard form: same id, validity, awarded date, status
     entries and results; the organisation's current key. False when it is already in that form (idempotent).
 
-    The award row is locked first, so two processes re-signing at once do it once."""
+    The award row is locked and read afresh first (`lock_award`), so two processes re-signing at once do it once:
+    the second finds the current form and returns False."""
     from microcred.vc import sign_data_integrity, sign_jwt
 
-    award = session.scalars(
-        select(Award).where(Award.id == as_uuid(award_id, "award")).with_for_update()
-    ).one_or_none()
-    if award is None:
-        raise NotFound(f"no award with id {award_id}")
+    award = lock_award(session, award_id)
     old = json.loads(award.credential_json)
     if in_current_form(old):
         return False

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "microcred.transcripts.models",
     "microcred.earners.ownership_models",
     "microcred.partners.models",
+    "microcred.idempotency.models",
 )
 
 

@@ -26,8 +26,11 @@ from microcred.awards import services as awards
 from microcred.awards.models import AwardStatusEvent
 from microcred.db.base import Base, utcnow
 from microcred.earners import services as earners
+from microcred.earners.models import Earner
 from microcred.earners.ownership_models import EarnerErasure
-from microcred.errors import Conflict
+from microcred.errors import Conflict, NotFound
+from microcred.idempotency import models as _idempotency_models  # noqa: F401  (its rows point at awards: erased too)
+from microcred.validation import as_uuid
 from microcred.vc import ob
 
 # rows that point at an award and are part of the minimum kept
@@ -47,8 +50,24 @@ def is_erased(session: Session, earner_id: uuid.UUID) -> bool:
     return session.get(EarnerErasure, earner_id) is not None
 
 
+def _lock_earner(session: Session, earner_id: uuid.UUID | str) -> Earner:
+    """The earner's row locked until the transaction ends (``FOR NO KEY UPDATE`` on PostgreSQL, which does not
+    block rows that merely reference it; SQLite serialises writers), read afresh."""
+    earner = session.scalars(
+        select(Earner)
+        .where(Earner.id == as_uuid(earner_id, "earner"))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if earner is None:
+        raise NotFound(f"no earner with id {earner_id}")
+    return earner
+
+
 def erase_earner(session: Session, earner_id: uuid.UUID | str, *, store: EvidenceStore | None = None) -> ErasureReport:
-    earner = earners.get_earner(session, earner_id)
+    """Erase once: the earner's row is locked first, so a second concurrent erasure waits, then finds the first
+    one's ``earner_erasures`` row and gets a Conflict, having deleted nothing (no file either)."""
+    earner = _lock_earner(session, earner_id)
     if is_erased(session, earner.id):
         raise Conflict(f"earner {earner.id} was already erased")
     report = ErasureReport(earner_id=earner.id, awards_kept=0)

@@ -107,8 +107,9 @@ class Endorsement(Base):
     __tablename__ = "endorsements"
 
     id: Mapped[uuid.UUID] = uuid_pk()
+    # one endorsement per request (a unique index: two concurrent signings of one request cannot both commit)
     request_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("endorsement_requests.id", ondelete="SET NULL"), index=True
+        Uuid, ForeignKey("endorsement_requests.id", ondelete="SET NULL"), index=True, unique=True
     )
     achievement_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("achievements.id", ondelete="CASCADE"), nullable=False, index=True

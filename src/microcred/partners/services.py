@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.accounts import services as accounts
@@ -351,6 +352,20 @@ def get_request(session: Session, request_id: uuid.UUID | str) -> EndorsementReq
     return row
 
 
+def _lock_request(session: Session, request_id: uuid.UUID | str) -> EndorsementRequest:
+    """The request with its row locked until the transaction ends (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite
+    serialises writers), read afresh: of two concurrent answers, the second sees the first's result."""
+    row = session.scalars(
+        select(EndorsementRequest)
+        .where(EndorsementRequest.id == as_uuid(request_id, "endorsement request"))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no endorsement request {request_id}")
+    return row
+
+
 def list_requests(
     session: Session,
     *,
@@ -431,7 +446,7 @@ def resubmit_request(
     session: Session, request_id: uuid.UUID | str, *, message: str | None = None, base_url: str
 ) -> tuple[EndorsementRequest, list[Notification]]:
     """After the partner requested changes: the issuer made them and asks again."""
-    row = get_request(session, request_id)
+    row = _lock_request(session, request_id)
     if row.status != "changes_requested":
         raise Conflict(f"only a request with changes requested can be resubmitted (this one is {row.status})")
     row.status = "pending"
@@ -551,7 +566,7 @@ def answer_request(
     """The partner's reviewer answers both questions and decides: endorse (both answers must be yes: the partner
     signs an EndorsementCredential with its own key), request changes, or decline (each with a note)."""
     decision = one_of(decision, "decision", DECISIONS)
-    row = get_request(session, request_id)
+    row = _lock_request(session, request_id)  # answered (and signed) once, however many answers arrive at once
     reviewer = accounts.get_user(session, reviewer_id)
     if reviewer.role != "partner_reviewer" or reviewer.organisation_id != row.partner_id:
         raise NotFound("no endorsement request with this id for your organisation")
@@ -651,6 +666,9 @@ def sign_endorsement(
 
     if not (answers.in_demand and answers.reflects_job_performance):
         raise InvalidInput("an endorsement needs both answers to be yes")
+    if request_id is not None:
+        _lock_request(session, request_id)
+        _no_endorsement_yet(session, request_id)
     achievement = catalog.get_achievement(session, achievement_id)
     partner = get_partner(session, partner_id)
     org = issuers.get_organisation(session, partner.organisation_id)
@@ -697,8 +715,14 @@ def sign_endorsement(
         reflects_job_performance=True,
         credential_json=json.dumps(signed, ensure_ascii=False, indent=2),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique request_id: a request has one endorsement, whatever the caller
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        if request_id is not None:
+            _no_endorsement_yet(session, request_id)
+        raise
     audit.record(
         session,
         "endorsement.signed",
@@ -711,6 +735,12 @@ def sign_endorsement(
         },
     )
     return row
+
+
+def _no_endorsement_yet(session: Session, request_id: uuid.UUID) -> None:
+    existing = session.scalars(select(Endorsement.id).where(Endorsement.request_id == request_id)).first()
+    if existing is not None:
+        raise Conflict(f"endorsement request {request_id} was already signed (endorsement {existing})")
 
 
 def get_endorsement(session: Session, endorsement_id: uuid.UUID | str) -> Endorsement:
@@ -854,8 +884,15 @@ def revoke_endorsement(
     session: Session, endorsement_id: uuid.UUID | str, *, reason: str, now: datetime | None = None
 ) -> tuple[Endorsement, list[Notification]]:
     """Withdraw an endorsement: its status bit is set (verifiers see it revoked) and relevance lapses unless
-    another endorsement is current."""
-    row = get_endorsement(session, endorsement_id)
+    another endorsement is current. The row is locked and read afresh first, so it is revoked once."""
+    row = session.scalars(
+        select(Endorsement)
+        .where(Endorsement.id == as_uuid(endorsement_id, "endorsement"))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no endorsement {endorsement_id}")
     if row.revoked_at is not None:
         raise Conflict(f"endorsement {row.id} is already revoked")
     row.revoked_at = _now(now)

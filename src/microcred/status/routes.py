@@ -12,6 +12,7 @@ from microcred.audit.services import acting_as
 from microcred.awards import services as awards
 from microcred.issuers import keystore
 from microcred.status import services as status
+from microcred.web import idempotency as idempotent
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
 
 LIST_MEDIA_TYPE = "application/vc+ld+json"
@@ -69,12 +70,25 @@ def _award_state(session: Any, award: Any, settings: Any) -> dict[str, Any]:
     return doc
 
 
-@api_router.post("/awards/{award_id}/revoke", summary="Revoke an award (permanent; the reason stays private)")
-def revoke(award_id: str, body: StatusChangeIn, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    with acting_as("api"):
-        award = awards.revoke_award(session, award_id, reason=body.reason)
-    session.commit()
-    return _award_state(session, award, settings)
+@api_router.post(
+    "/awards/{award_id}/revoke",
+    summary="Revoke an award (permanent; the reason stays private)",
+    responses=idempotent.responses(200),
+)
+def revoke(
+    award_id: str,
+    body: StatusChangeIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: idempotent.IdempotencyKeyHeader = None,
+) -> Response:
+    def work() -> tuple[dict[str, Any], Any]:
+        with acting_as("api"):
+            award = awards.revoke_award(session, award_id, reason=body.reason)
+        return _award_state(session, award, settings), award.id
+
+    return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
 
 
 @api_router.post("/awards/{award_id}/suspend", summary="Suspend an award (reversible; the reason stays private)")
@@ -95,11 +109,24 @@ def reinstate(
     return _award_state(session, award, settings)
 
 
-@api_router.post("/awards/{award_id}/renew", status_code=201, summary="Renew: a new credential linked to this one")
-def renew(award_id: str, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    with acting_as("api"):
-        new = awards.renew_award(
-            session, award_id, base_url=settings.base_url, master_key=keystore.load_master_key(settings)
-        )
-    session.commit()
-    return _award_state(session, new, settings)
+@api_router.post(
+    "/awards/{award_id}/renew",
+    status_code=201,
+    summary="Renew: a new credential linked to this one",
+    responses=idempotent.responses(201),
+)
+def renew(
+    award_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: idempotent.IdempotencyKeyHeader = None,
+) -> Response:
+    def work() -> tuple[dict[str, Any], Any]:
+        with acting_as("api"):
+            new = awards.renew_award(
+                session, award_id, base_url=settings.base_url, master_key=keystore.load_master_key(settings)
+            )
+        return _award_state(session, new, settings), new.id
+
+    return idempotent.execute(request, session, idempotency_key, body=None, status_code=201, work=work)

@@ -524,8 +524,16 @@ def list_completions(session: Session, *, status: str | None = None) -> list[Pat
 def approve_completion(
     session: Session, completion_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
 ) -> Award:
-    """Issue a queued pathway credential (the rule is checked again: a revoked part may have been lost since)."""
-    completion = session.get(PathwayCompletion, as_uuid(completion_id, "pathway completion"))
+    """Issue a queued pathway credential (the rule is checked again: a revoked part may have been lost since).
+
+    The completion's row is locked and read afresh first (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite serialises
+    writers): of two concurrent approvals one issues, the other gets a Conflict and writes nothing."""
+    completion = session.scalars(
+        select(PathwayCompletion)
+        .where(PathwayCompletion.id == as_uuid(completion_id, "pathway completion"))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if completion is None:
         raise NotFound(f"no pathway completion with id {completion_id}")
     if completion.status != "pending":

@@ -16,6 +16,7 @@ from microcred.earners import services as earners
 from microcred.issuers import keystore
 from microcred.issuers import services as issuers
 from microcred.settings import Settings
+from microcred.web import idempotency as idempotent
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
 
 router = APIRouter(
@@ -260,22 +261,35 @@ class AwardIn(_In):
     format: Literal["di", "jwt"] = "di"
 
 
-@router.post("/awards", status_code=201, summary="Issue an award: build, validate, sign and store the credential")
-def create_award(body: AwardIn, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    award = awards.issue_award(
-        session,
-        achievement_id=body.achievement_id,
-        earner_id=body.earner_id,
-        evidence=[e.model_dump() for e in body.evidence],
-        results=[r.model_dump() for r in body.results],
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
-        format=body.format,
-        base_url=settings.base_url,
-        master_key=keystore.load_master_key(settings),
-    )
-    session.commit()
-    return JSONResponse(award_json(session, award, settings, with_credential=True), status_code=201)
+@router.post(
+    "/awards",
+    status_code=201,
+    summary="Issue an award: build, validate, sign and store the credential",
+    responses=idempotent.responses(201),
+)
+def create_award(
+    body: AwardIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: idempotent.IdempotencyKeyHeader = None,
+) -> Response:
+    def work() -> tuple[dict[str, Any], Any]:
+        award = awards.issue_award(
+            session,
+            achievement_id=body.achievement_id,
+            earner_id=body.earner_id,
+            evidence=[e.model_dump() for e in body.evidence],
+            results=[r.model_dump() for r in body.results],
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+            format=body.format,
+            base_url=settings.base_url,
+            master_key=keystore.load_master_key(settings),
+        )
+        return award_json(session, award, settings, with_credential=True), award.id
+
+    return idempotent.execute(request, session, idempotency_key, body=body, status_code=201, work=work)
 
 
 @router.get("/awards", summary="List awards (newest first)")
