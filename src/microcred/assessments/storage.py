@@ -51,7 +51,11 @@ def check_file(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     if not data:
         raise InvalidInput("the evidence file is empty")
     if len(data) > max_bytes:
-        raise EvidenceTooLarge(f"the evidence file is {len(data)} bytes; the limit is {max_bytes} bytes")
+        # Callers read at most max_bytes + 1 bytes of an upload, so len(data) is not the file's size: say only
+        # that it is over the limit.
+        raise EvidenceTooLarge(
+            f"the evidence file is larger than the limit of {max_bytes} bytes ({max_bytes / 1024:.0f} KiB)"
+        )
     content_type = sniff_content_type(data)
     if content_type is None:
         raise UnsupportedEvidenceType(f"the evidence file is not an allowed type: {ALLOWED_DESCRIPTION}")

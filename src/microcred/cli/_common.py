@@ -8,8 +8,9 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -18,7 +19,7 @@ EXIT_BAD_INPUT = 2
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one clear line on stderr and exit (2 = bad input), never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)  # message: no markup
     raise typer.Exit(code)
 
 

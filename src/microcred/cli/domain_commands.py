@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from microcred.cli import app
 from microcred.cli._common import fail, write_output
 from microcred.errors import DomainError
+from microcred.private_files import private_dir
 from microcred.settings import Settings, get_settings
 from microcred.vc.errors import VCError
 
@@ -81,7 +82,7 @@ def _migrate(settings: Settings) -> None:
     from microcred.db import upgrade
 
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)  # 0700: it holds personal data and keys
     upgrade(settings.resolved_database_url)
 
 
@@ -112,7 +113,7 @@ def init() -> None:
     settings = _settings()
     out = Console(highlight=False)
     with _errors():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)  # 0700: it holds personal data and keys
         if settings.master_key:
             keystore.load_master_key(settings)  # validates it, creates nothing
             master = "from MICROCRED_MASTER_KEY"

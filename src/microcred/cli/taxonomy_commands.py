@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from microcred.cli import app
 from microcred.cli._common import fail
 from microcred.errors import DomainError
+from microcred.private_files import private_dir
 from microcred.taxonomy.loader import ImportReport
 
 taxonomy_app = typer.Typer(help="Competency frameworks (ESCO shipped offline, CASE, CSV).", no_args_is_help=True)
@@ -70,7 +71,7 @@ def _factory(*, migrate: bool) -> sessionmaker[Session]:
     if settings.database_url is None:
         path = settings.data_dir / "microcred.db"
         if migrate:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(settings.data_dir)  # 0700: it holds personal data and keys
         elif not path.exists():
             fail(f"no database at {path}: run `microcred init` first")
     engine = make_engine(settings.resolved_database_url)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from microcred.cli import app
 from microcred.cli._common import EXIT_FAILED, fail, read_bytes, read_json, write_output
@@ -157,14 +158,17 @@ def _inputs(source: str) -> list[tuple[str, Any]]:
 
 
 def _print_result(console: Console, label: str, result: VerificationResult, depth: int = 0) -> None:
-    verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
-    indent = "  " * depth
-    table = Table(title=f"{indent}{label}: {verdict}", title_justify="left", show_lines=False)
+    # Data (file names, DIDs, reasons) goes in as Text: never read as Rich markup or emoji codes (did:key:z6Mk...
+    # would print a key emoji).
+    verdict = Text("VERIFIED", style="bold green") if result.verified else Text("NOT VERIFIED", style="bold red")
+    title = Text.assemble("  " * depth, label, ": ", verdict)
+    table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("check")
     table.add_column("result")
     table.add_column("reason", overflow="fold")
     for check in result.checks:
-        table.add_row(check.check, "[green]pass[/]" if check.passed else "[red]FAIL[/]", check.reason)
+        outcome = Text("pass", style="green") if check.passed else Text("FAIL", style="red")
+        table.add_row(Text(check.check), outcome, Text(check.reason))
     console.print(table)
     for nested in result.nested:  # each credential inside a CLR, each embedded endorsement
         _print_result(console, f"{label} › {nested.label} ({nested.kind})", nested.result, depth + 1)
@@ -196,7 +200,7 @@ def verify(
         verifier = instance_verifier(open_instance_store(), pinned=pinned, registry=registry)
     except KeyFormatError as exc:
         fail(f"trusted keys: {exc}")
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     all_ok = True
     for label, credential in inputs:
         result = verifier.verify(credential)

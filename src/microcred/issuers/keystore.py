@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from microcred.errors import KeyStoreError
+from microcred.private_files import private_dir
 from microcred.settings import Settings, get_settings
 
 MASTER_KEY_FILE = "master.key"
@@ -50,7 +51,7 @@ def master_key_path(settings: Settings | None = None) -> Path:
 def ensure_master_key_file(settings: Settings | None = None) -> tuple[Path, bool]:
     """Create `<data_dir>/master.key` (mode 0600) if absent. Returns (path, created)."""
     path = master_key_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # the data folder: 0700 when created here
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from defusedxml import ElementTree as SafeET
-from PIL import Image, PngImagePlugin
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from microcred.vc.errors import VCError
 
@@ -25,6 +25,14 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 class BakingError(VCError):
     """An image that cannot be baked or unbaked."""
+
+
+_OBJECT_REPR = re.compile(r"\s*<[A-Za-z_][^<>]{0,200}? at 0x[0-9A-Fa-f]+>")
+
+
+def _reason(exc: BaseException) -> str:
+    """Pillow's message without the object reprs it sometimes carries (``<_io.BytesIO object at 0x...>``)."""
+    return _OBJECT_REPR.sub("", str(exc)).strip() or exc.__class__.__name__
 
 
 def _payload(credential: dict[str, Any] | str) -> tuple[str, bool]:
@@ -43,8 +51,10 @@ def bake_png(image: bytes, credential: dict[str, Any] | str) -> bytes:
         if source.format != "PNG":
             raise BakingError(f"not a PNG image (found {source.format})")
         source.load()
+    except UnidentifiedImageError:  # its message names the BytesIO object: say what it means instead
+        raise BakingError("not a readable PNG image: the data is not an image format this instance reads") from None
     except (OSError, SyntaxError) as exc:
-        raise BakingError(f"not a readable PNG image: {exc}") from None
+        raise BakingError(f"not a readable PNG image: {_reason(exc)}") from None
     info = PngImagePlugin.PngInfo()
     # Keep other text chunks, drop any earlier credential (only one may be present).
     for key, value in getattr(source, "text", {}).items():
@@ -67,8 +77,10 @@ def unbake_png(image: bytes) -> str:
         source = Image.open(io.BytesIO(image))
         source.load()
         text = getattr(source, "text", {}).get(PNG_KEYWORD)
+    except UnidentifiedImageError:
+        raise BakingError("the PNG could not be read: it has a PNG signature but no readable image data") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise BakingError(f"the PNG could not be read: {exc}") from None
+        raise BakingError(f"the PNG could not be read: {_reason(exc)}") from None
     if not text:
         raise BakingError("this PNG carries no Open Badges 3.0 credential (no 'openbadgecredential' iTXt chunk)")
     return str(text)

@@ -32,7 +32,12 @@ def format_datetime(value: datetime) -> str:
     """XML Schema dateTime in UTC with a ``Z`` and no fractional seconds."""
     if value.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0, 9999-12-31T23:00-02:00 in 10000
+        raise ValueError(f"{value.isoformat()} is outside the years 0001 to 9999 once converted to UTC") from None
+    # Four-digit years always: strftime's %Y gives '1' for the year 1 on glibc.
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
 
 
 def parse_datetime(value: str) -> datetime:

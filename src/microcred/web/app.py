@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.add_middleware(security.CsrfCookieMiddleware, settings=settings)
     app.add_middleware(i18n.LanguageMiddleware, default=settings.default_language)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.TransactionModeMiddleware)  # SQLite: writers BEGIN IMMEDIATE (issue 12)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.include_router(partner_routes.console)
     app.add_middleware(ownership_routes.MultipartVerifyRewrite)
     _attribute_audit_events(app)
+    app.add_middleware(security.SecurityHeadersMiddleware, docs_prefix=app.docs_url)  # outermost: every response
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,14 +32,27 @@ _TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Server error",
+    503: "Service unavailable",
 }
+
+# Set on the 503 of a write that could not get the database (stripped by microcred.web.security before it leaves):
+# tells the middleware that a read-only request may be replayed as a writer.
+DB_BUSY_HEADER = "x-microcred-db-busy"
+RETRY_AFTER_SECONDS = 2
+# "<_io.BytesIO object at 0x7f...>" and the like: meaningless to the reader, and they reveal memory addresses.
+_OBJECT_REPR = re.compile(r"<[A-Za-z_][^<>]{0,200}? at 0x[0-9A-Fa-f]+>")
+
+
+def clean_message(message: str) -> str:
+    """``message`` without Python object reprs."""
+    return _OBJECT_REPR.sub("the data", message)
 
 
 def _extraction_only() -> None:  # pragma: no cover - lists the titles for the message catalogue
     for text in (
         _("Bad request"), _("Authentication required"), _("Not allowed"), _("Not found"), _("Method not allowed"),
         _("Not acceptable"), _("Conflict"), _("Request too large"), _("Unsupported media type"),
-        _("Invalid input"), _("Too many requests"), _("Server error"), _("Error"),
+        _("Invalid input"), _("Too many requests"), _("Server error"), _("Service unavailable"), _("Error"),
     ):
         del text
 
@@ -46,6 +60,7 @@ def _extraction_only() -> None:  # pragma: no cover - lists the titles for the m
 def error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
     """A JSON ``{"error": message}`` body, or the HTML error page for browsers."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    message = clean_message(message)
     if wants_html(request) and not request.url.path.startswith("/api/"):
         templates = getattr(request.app.state, "templates", None)
         if templates is not None:
@@ -147,6 +162,25 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "internal server error; the event was logged")
 
 
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    """A write that could not get the database in time (SQLite's lock, a PostgreSQL serialization failure or
+    deadlock, no pooled connection free): 503 with Retry-After, never a 500."""
+    from microcred.db.engine import is_transient_lock_error
+
+    if not is_transient_lock_error(exc):
+        return await _unexpected(request, exc)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    response = error_response(
+        request,
+        503,
+        "the database is busy with other changes and this request could not be completed; "
+        f"nothing of it was saved. Try again in {RETRY_AFTER_SECONDS} seconds",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers[DB_BUSY_HEADER] = "1"
+    return response
+
+
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
     from fastapi.responses import RedirectResponse
 
@@ -169,6 +203,9 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
     from microcred.web.auth import CsrfFailed, Forbidden, SignInRequired
 
     app.add_exception_handler(SignInRequired, _sign_in_required)
@@ -179,4 +216,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(VCError, _vc_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RecursionError, _too_deep)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(PoolTimeoutError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -170,3 +171,168 @@ class CsrfCookieMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+# -- response headers -----------------------------------------------------------------------------
+# The pages need no script and no inline style (the templates carry neither), so the policy allows only this
+# origin's stylesheet. Images: this origin, data: URIs (uploaded achievement images, QR codes) and https (an
+# achievement's image may be an https URL the issuer gave).
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+# Everything that is not an HTML page (JSON, credentials, badge images, CSS) loads nothing when opened.
+RESOURCE_CSP = "default-src 'none'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# The OpenAPI explorer (FastAPI's Swagger UI page) loads its script and stylesheet from jsDelivr and starts with an
+# inline script, allowed by its hash (computed from the page as served).
+DOCS_CSP = (
+    "default-src 'none'; script-src https://cdn.jsdelivr.net {hashes}; "
+    "style-src https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def _docs_csp(body: bytes) -> str:
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(body)
+    )
+    return DOCS_CSP.format(hashes=hashes).replace(" ;", ";")
+
+
+class SecurityHeadersMiddleware:
+    """Every response: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
+    ``X-Frame-Options: DENY`` and a Content-Security-Policy (strict for pages, ``default-src 'none'`` otherwise)."""
+
+    def __init__(self, app: ASGIApp, docs_prefix: str | None = "/docs") -> None:
+        self.app = app
+        self.docs_prefix = docs_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.docs_prefix and str(scope.get("path", "")).startswith(self.docs_prefix):
+            await self._docs(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                self._common(headers)
+                if "content-security-policy" not in headers:
+                    html = headers.get("content-type", "").lower().startswith("text/html")
+                    headers["content-security-policy"] = PAGE_CSP if html else RESOURCE_CSP
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    def _common(headers: MutableHeaders) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
+
+    async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The explorer pages are small: buffer them to hash their inline scripts."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffering_send(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            headers = MutableHeaders(scope=start)
+            self._common(headers)
+            html = headers.get("content-type", "").lower().startswith("text/html")
+            headers["content-security-policy"] = _docs_csp(body) if html else RESOURCE_CSP
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, buffering_send)
+
+
+# -- database transactions ------------------------------------------------------------------------
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# POSTs that only read: verifying a credential someone sends.
+READ_ONLY_POSTS = frozenset({"/verify", "/credentials/verify", "/credentials/verify/upload"})
+
+
+class TransactionModeMiddleware:
+    """Declares which requests mean to write to the database (``microcred.db.engine.write_intent``): on SQLite their
+    transactions begin ``BEGIN IMMEDIATE`` and wait for the write lock, so concurrent writers queue instead of
+    failing; reads begin deferred and never wait for each other or for a writer.
+
+    A read-only request (GET, HEAD, OPTIONS, a verification POST) that nevertheless writes (a status list signed
+    on first request, a CLR, an export's audit entry) can find its read snapshot overtaken by another writer: the
+    503 it then gets is not sent; the request is run once more, as a writer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from microcred.db.engine import write_intent
+        from microcred.web.errors import DB_BUSY_HEADER
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        marker = DB_BUSY_HEADER.encode()
+
+        async def send_unmarked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [(k, v) for k, v in message.get("headers", []) if k.lower() != marker]
+            await send(message)
+
+        method = scope.get("method", "GET")
+        reads = method in _SAFE_METHODS or (method == "POST" and scope.get("path") in READ_ONLY_POSTS)
+        if not reads:
+            with write_intent():
+                await self.app(scope, receive, send_unmarked)
+            return
+
+        received: list[Message] = []
+        replaying = False
+
+        async def recording_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                received.append(message)
+            return message
+
+        async def first_send(message: Message) -> None:
+            nonlocal replaying
+            if message["type"] == "http.response.start" and any(
+                k.lower() == marker for k, _v in message.get("headers", [])
+            ):
+                replaying = True
+            if not replaying:
+                await send_unmarked(message)
+
+        await self.app(scope, recording_receive, first_send)
+        if not replaying:
+            return
+        backlog = list(received)
+
+        async def replay_receive() -> Message:
+            if backlog:
+                return backlog.pop(0)
+            return await receive()
+
+        with write_intent():
+            await self.app(scope, replay_receive, send_unmarked)
