@@ -295,7 +295,7 @@ def test_uploads_are_checked_by_their_bytes_and_size(
             add(b"\x7fELF\x02\x01\x01" + b"\x00" * 40, "report.pdf")  # an executable named .pdf
         with pytest.raises(UnsupportedEvidenceType):
             add(b"GIF89a\x01\x00", "image.png")
-        with pytest.raises(EvidenceTooLarge, match="limit is 64 bytes"):
+        with pytest.raises(EvidenceTooLarge, match="larger than the limit of 64 bytes"):
             add(b"%PDF-" + b"x" * 100, "big.pdf", max_bytes=64)
         with pytest.raises(InvalidInput, match="empty"):
             add(b"", "empty.txt")

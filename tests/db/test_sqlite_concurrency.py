@@ -156,9 +156,13 @@ def test_deferred_upgrade_failure_is_recognised_as_transient(tmp_path: Path) -> 
         engine.dispose()
 
 
-def test_lock_errors_on_postgresql_are_transient(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the SQLite half is test_deferred_upgrade_failure_is_recognised_as_transient")
+def test_lock_errors_on_postgresql_are_transient(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """PostgreSQL only (the SQLite half is test_deferred_upgrade_failure_is_recognised_as_transient)."""
+    from tests.conftest import scratch_database
+
+    db_url, drop = scratch_database("postgresql", tmp_path / "unused.db", request)
+    if drop is not None:
+        request.addfinalizer(drop)
     upgrade(db_url)
     engine = make_engine(db_url)
     factory = session_factory(engine)
