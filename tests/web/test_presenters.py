@@ -117,3 +117,11 @@ def test_helpers() -> None:
     assert safe_url("data:text/html,<script>") is None and safe_url(None) is None
     assert format_date("yesterday") == "yesterday" and format_date(None) is None
     assert humanize("ceasn:Competency") == "Competency" and humanize("MicroCredential") == "Micro credential"
+
+
+def test_dates_are_shown_as_given_even_in_year_one() -> None:
+    from microcred.web.presenters import format_date
+
+    assert format_date("0001-01-01T00:00:00Z") == "1 January 0001, 00:00 UTC"
+    assert format_date("2026-03-05T10:07:00Z") == "5 March 2026, 10:07 UTC"
+    assert format_date("2026-03-05") == "5 March 2026"

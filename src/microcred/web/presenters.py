@@ -89,12 +89,12 @@ def format_date(value: Any) -> str | None:
             from babel.dates import format_datetime
 
             return str(format_datetime(moment, "d MMMM y, HH:mm 'UTC'", tzinfo=UTC, locale=language))
-        return moment.strftime("%-d %B %Y, %H:%M UTC")
+        return f"{moment.day} {moment.strftime('%B')} {moment.year:04d}, {moment.strftime('%H:%M')} UTC"
     if language != "en":
         from babel.dates import format_date as babel_date
 
         return str(babel_date(moment.date(), "d MMMM y", locale=language))
-    return moment.strftime("%-d %B %Y")
+    return f"{moment.day} {moment.strftime('%B')} {moment.year:04d}"  # year 1 as 0001, as given
 
 
 def humanize(token: str) -> str:
