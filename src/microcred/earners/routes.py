@@ -24,13 +24,14 @@ from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import keystore
 from microcred.settings import Settings
 from microcred.vc.baking import BakingError, looks_baked, unbake
-from microcred.web import security, verification
+from microcred.web import apidoc, security, verification
 from microcred.web.auth import CsrfChecked, require_earner
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
 from microcred.web.i18n import current_language
 from microcred.web.i18n import gettext as _
 from microcred.web.qr import qr_svg
 from microcred.web.render import render
+from microcred.web.routes.credentials import VerifyResponse
 
 backpack = APIRouter(prefix="/backpack", tags=["backpack"], include_in_schema=False, dependencies=[CsrfChecked])
 wallet = APIRouter(tags=["wallet (OID4VCI)"])
@@ -241,7 +242,40 @@ def credential_offer(code: str, session: SessionDep, settings: SettingsDep) -> J
         return _oauth_error(exc)
 
 
-@wallet.post("/oid4vci/token", summary="Token endpoint (pre-authorized code grant, optional tx_code)")
+_TOKEN_FORM = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "grant_type": {"type": "string", "enum": [oid4vci.PRE_AUTHORIZED_GRANT]},
+                    "pre-authorized_code": {"type": "string"},
+                    "tx_code": {"type": "string"},
+                },
+                "required": ["grant_type", "pre-authorized_code"],
+            }
+        }
+    },
+}
+_CREDENTIAL_REQUEST = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "credential_configuration_id": {"type": "string"},
+                    "proofs": {"type": "object", "properties": {"jwt": {"type": "array", "items": {"type": "string"}}}},
+                },
+            }
+        }
+    },
+}
+
+
+@wallet.post("/oid4vci/token", summary="Token endpoint (pre-authorized code grant, optional tx_code)",
+             openapi_extra={"requestBody": _TOKEN_FORM})
 async def token(request: Request, session: SessionDep) -> JSONResponse:
     form = await request.form()
     try:
@@ -260,7 +294,8 @@ def nonce(session: SessionDep) -> JSONResponse:
     return JSONResponse({"c_nonce": value}, headers={"Cache-Control": "no-store"})
 
 
-@wallet.post("/oid4vci/credential", summary="Credential endpoint (bearer access token, jwt key proof)")
+@wallet.post("/oid4vci/credential", summary="Credential endpoint (bearer access token, jwt key proof)",
+             responses=apidoc.errors(400, 401), openapi_extra={"requestBody": _CREDENTIAL_REQUEST})
 async def credential(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     header = request.headers.get("authorization") or ""
     token_value = header[7:].strip() if header.lower().startswith("bearer ") else None
@@ -334,9 +369,10 @@ def api_export_all(earner_ref: str, session: SessionDep, settings: SettingsDep) 
                     headers={"Content-Disposition": f'attachment; filename="earner-{earner.id}.zip"'})
 
 
-@api.delete("/earners/{earner_ref}", summary="Erase an earner (keeps the minimum award ledger)")
-def api_erase(earner_ref: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    earner = _earner_ref(session, earner_ref)
+# {earner_id}, as GET /api/earners/{earner_id}: one resource, one path in the OpenAPI (and one Allow header)
+@api.delete("/earners/{earner_id}", summary="Erase an earner (keeps the minimum award ledger)")
+def api_erase(earner_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    earner = _earner_ref(session, earner_id)
     report = erasure.erase_earner(session, earner.id, store=folder_store(settings.data_dir))
     session.commit()
     return JSONResponse({"earner_id": str(report.earner_id), "awards_kept": report.awards_kept,
@@ -348,6 +384,8 @@ def api_erase(earner_ref: str, session: SessionDep, settings: SettingsDep) -> JS
     "/credentials/verify/upload",
     summary="Verify an uploaded file: a baked PNG/SVG badge, a JSON credential or a JWT (multipart field 'file'). "
     "POST /credentials/verify with a multipart body is answered here.",
+    responses={400: {"model": VerifyResponse, "description": "Not verified (the failed checks say why), or a file "
+                     "that is neither a baked badge nor a credential (`error` says why)"}},
 )
 def verify_file(request: Request, settings: SettingsDep, file: Annotated[UploadFile, File()]) -> JSONResponse:
     raw = file.file.read(settings.max_body_bytes + 1)

@@ -18,7 +18,7 @@ from microcred.errors import DomainError
 from microcred.issuers import keystore
 from microcred.transcripts import clr, external, pathways, records, registrar
 from microcred.transcripts.models import ExternalCredential
-from microcred.web import verification
+from microcred.web import bodies, verification
 from microcred.web.auth import CsrfChecked, require_earner
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
 from microcred.web.i18n import LANGUAGES, current_language, translations
@@ -330,9 +330,27 @@ def external_json(row: ExternalCredential) -> dict[str, Any]:
     }
 
 
-@api.post("/earners/{earner_ref}/external-credentials", status_code=201, summary="Add a verified external credential")
+_CREDENTIAL_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "description": "The credential: a JSON-LD verifiable credential (object) or a VC-JWT (string)",
+                "anyOf": [{"type": "object"}, {"type": "string"}],
+            }
+        }
+    },
+}
+
+
+@api.post(
+    "/earners/{earner_ref}/external-credentials",
+    status_code=201,
+    summary="Add a verified external credential",
+    openapi_extra={"requestBody": _CREDENTIAL_BODY},
+)
 async def add_external(earner_ref: str, request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    source = await request.json()
+    source = await bodies.json_body(request, expect=(dict, str))
     earner = _earner(session, earner_ref)
     factory = request.app.state.session_factory
     try:

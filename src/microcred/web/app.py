@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 import microcred
 from microcred.settings import Settings, get_settings
-from microcred.web import errors
+from microcred.web import apidoc, bodies, errors
 from microcred.web.deps import SessionFactory
 from microcred.web.middleware import BodySizeLimitMiddleware
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
 
     app.add_middleware(security.CsrfCookieMiddleware, settings=settings)
     app.add_middleware(i18n.LanguageMiddleware, default=settings.default_language)
+    bodies.install(app)  # inside the size limit: NUL / lone surrogates → 422, full Allow on 405 (issue 12)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(security.TransactionModeMiddleware)  # SQLite: writers BEGIN IMMEDIATE (issue 12)
     errors.install(app)
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.include_router(partner_routes.console)
     app.add_middleware(ownership_routes.MultipartVerifyRewrite)
     _attribute_audit_events(app)
+    apidoc.install(app)  # every status code and content type a route returns, in the OpenAPI (issue 12)
     app.add_middleware(security.SecurityHeadersMiddleware, docs_prefix=app.docs_url)  # outermost: every response
     return app
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from microcred.errors import NotFound
 from microcred.issuers import services as issuers
 from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT
+from microcred.web import apidoc
 from microcred.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(tags=["identity"])
@@ -34,6 +35,7 @@ def default_organisation(session: Any) -> Any:
     "/.well-known/did.json",
     summary="The instance's did:web document",
     response_description="DID document of did:web:<host>; its keys are the default issuing organisation's",
+    responses={**apidoc.errors(404), 200: {"content": {DID_MEDIA_TYPE: {}}}},
 )
 def instance_did_document(session: SessionDep, settings: SettingsDep) -> JSONResponse:
     base = settings.base_url.rstrip("/")
@@ -64,13 +66,15 @@ def instance_did_document(session: SessionDep, settings: SettingsDep) -> JSONRes
     return JSONResponse(document, media_type=DID_MEDIA_TYPE)
 
 
-@router.get("/issuers/{org_id}/did.json", summary="did:web document of an organisation")
+@router.get("/issuers/{org_id}/did.json", summary="did:web document of an organisation",
+            responses={200: {"content": {DID_MEDIA_TYPE: {}}}})
 def organisation_did_document(org_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     org = issuers.get_organisation(session, org_id)
     return JSONResponse(issuers.did_document(session, org, settings.base_url), media_type=DID_MEDIA_TYPE)
 
 
-@router.get("/issuers/{org_id}", summary="OB 3.0 Profile of an organisation")
+@router.get("/issuers/{org_id}", summary="OB 3.0 Profile of an organisation",
+            responses={200: {"content": {"application/ld+json": {}}}})
 def organisation_profile(org_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     org = issuers.get_organisation(session, org_id)
     document = {"@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT], **issuers.profile(org, settings.base_url)}
@@ -81,6 +85,7 @@ def organisation_profile(org_id: str, session: SessionDep, settings: SettingsDep
     "/contexts/ob-extensions/v1.jsonld",
     summary="microcred's former (legacy) extension context, kept so that credentials issued with it stay readable",
     description="Nothing is signed with it any more (docs/ob-extensions.md); served read-only for old credentials.",
+    responses={200: {"content": {"application/ld+json": {}}}},
 )
 def ob_extensions_context() -> JSONResponse:
     from microcred.vc.contexts import MICROCRED_OB_EXTENSIONS, ContextRegistry
