@@ -20,6 +20,7 @@ from microcred.awards.models import AWARD_FORMATS, Award, AwardStatusEvent, Evid
 from microcred.catalog import services as catalog
 from microcred.catalog.models import Achievement
 from microcred.db.base import utcnow
+from microcred.db.locking import lock_row
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import services as issuers
@@ -369,22 +370,10 @@ def get_award(session: Session, award_id: uuid.UUID | str) -> Award:
 
 
 def lock_award(session: Session, award_id: uuid.UUID | str) -> Award:
-    """The award with its row locked until the transaction ends, read afresh from the database.
-
-    PostgreSQL: ``SELECT … FOR NO KEY UPDATE`` (a second transition of the same award waits here, then sees the
-    first one's committed result; rows that merely reference the award are not blocked). SQLite ignores the
-    clause: its write transactions are serialised. Every state transition starts here, so the second of two
-    concurrent requests fails its state check (409) before it has written anything."""
-    stmt = (
-        select(Award)
-        .where(Award.id == as_uuid(award_id, "award"))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    award = session.scalars(stmt).one_or_none()
-    if award is None:
-        raise NotFound(f"no award with id {award_id}")
-    return award
+    """The award with its row locked until the transaction ends, read afresh (`db.locking.lock_row`). Every state
+    transition starts here, so the second of two concurrent requests fails its state check (409) before it has
+    written anything."""
+    return lock_row(session, Award, award_id, "award")
 
 
 def find_award(session: Session, award_id: uuid.UUID | str) -> Award | None:

@@ -25,12 +25,12 @@ from microcred.audit import services as audit
 from microcred.awards import services as awards
 from microcred.awards.models import AwardStatusEvent
 from microcred.db.base import Base, utcnow
+from microcred.db.locking import lock_row
 from microcred.earners import services as earners
 from microcred.earners.models import Earner
 from microcred.earners.ownership_models import EarnerErasure
-from microcred.errors import Conflict, NotFound
+from microcred.errors import Conflict
 from microcred.idempotency import models as _idempotency_models  # noqa: F401  (its rows point at awards: erased too)
-from microcred.validation import as_uuid
 from microcred.vc import ob
 
 # rows that point at an award and are part of the minimum kept
@@ -51,17 +51,8 @@ def is_erased(session: Session, earner_id: uuid.UUID) -> bool:
 
 
 def _lock_earner(session: Session, earner_id: uuid.UUID | str) -> Earner:
-    """The earner's row locked until the transaction ends (``FOR NO KEY UPDATE`` on PostgreSQL, which does not
-    block rows that merely reference it; SQLite serialises writers), read afresh."""
-    earner = session.scalars(
-        select(Earner)
-        .where(Earner.id == as_uuid(earner_id, "earner"))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if earner is None:
-        raise NotFound(f"no earner with id {earner_id}")
-    return earner
+    """The earner's row locked until the transaction ends, read afresh (`db.locking.lock_row`)."""
+    return lock_row(session, Earner, earner_id, "earner")
 
 
 def erase_earner(session: Session, earner_id: uuid.UUID | str, *, store: EvidenceStore | None = None) -> ErasureReport:

@@ -33,6 +33,7 @@ from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.models import Achievement
 from microcred.db.base import utcnow
+from microcred.db.locking import lock_row
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.issuers.models import Organisation
@@ -353,17 +354,9 @@ def get_request(session: Session, request_id: uuid.UUID | str) -> EndorsementReq
 
 
 def _lock_request(session: Session, request_id: uuid.UUID | str) -> EndorsementRequest:
-    """The request with its row locked until the transaction ends (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite
-    serialises writers), read afresh: of two concurrent answers, the second sees the first's result."""
-    row = session.scalars(
-        select(EndorsementRequest)
-        .where(EndorsementRequest.id == as_uuid(request_id, "endorsement request"))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"no endorsement request {request_id}")
-    return row
+    """The request with its row locked, read afresh (`db.locking.lock_row`): of two concurrent answers, the second
+    sees the first's result."""
+    return lock_row(session, EndorsementRequest, request_id, "endorsement request")
 
 
 def list_requests(
@@ -809,11 +802,7 @@ def resign_endorsement(
     moved into ``endorsementComment``); the partner's current key. False when already in that form."""
     from microcred.vc import sign_data_integrity
 
-    row = session.scalars(
-        select(Endorsement).where(Endorsement.id == as_uuid(endorsement_id, "endorsement")).with_for_update()
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"no endorsement with id {endorsement_id}")
+    row = lock_row(session, Endorsement, endorsement_id, "endorsement")
     old = endorsement_document(row)
     if _endorsement_in_current_form(old):
         return False
@@ -885,14 +874,7 @@ def revoke_endorsement(
 ) -> tuple[Endorsement, list[Notification]]:
     """Withdraw an endorsement: its status bit is set (verifiers see it revoked) and relevance lapses unless
     another endorsement is current. The row is locked and read afresh first, so it is revoked once."""
-    row = session.scalars(
-        select(Endorsement)
-        .where(Endorsement.id == as_uuid(endorsement_id, "endorsement"))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"no endorsement {endorsement_id}")
+    row = lock_row(session, Endorsement, endorsement_id, "endorsement")
     if row.revoked_at is not None:
         raise Conflict(f"endorsement {row.id} is already revoked")
     row.revoked_at = _now(now)

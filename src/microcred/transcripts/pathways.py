@@ -30,6 +30,7 @@ from microcred.awards import services as awards
 from microcred.awards.models import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
+from microcred.db.locking import lock_row
 from microcred.errors import Conflict, DomainError, InvalidInput, NotFound
 from microcred.transcripts.models import (
     ISSUE_MODES,
@@ -528,14 +529,7 @@ def approve_completion(
 
     The completion's row is locked and read afresh first (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite serialises
     writers): of two concurrent approvals one issues, the other gets a Conflict and writes nothing."""
-    completion = session.scalars(
-        select(PathwayCompletion)
-        .where(PathwayCompletion.id == as_uuid(completion_id, "pathway completion"))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if completion is None:
-        raise NotFound(f"no pathway completion with id {completion_id}")
+    completion = lock_row(session, PathwayCompletion, completion_id, "pathway completion")
     if completion.status != "pending":
         raise Conflict(f"pathway completion {completion.id} is {completion.status}, not pending")
     pathway = get_pathway(session, completion.pathway_id)
