@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from support.server import serve_in_thread
 from support.smtp import Mailbox, free_port, smtp_server
 
 CHROMIUM = os.environ.get("MICROCRED_CHROMIUM", "/usr/bin/chromium")
@@ -77,7 +76,6 @@ def _database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser_mailbox: Mailbox
 ) -> Iterator[Server]:
-    import uvicorn
 
     from microcred import db
     from microcred.accounts import services as accounts
@@ -125,20 +123,10 @@ def server(
         session.commit()
         org_id = str(org.id)
     app = create_app(settings=settings, session_factory=factory)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app did not start", pytrace=False)
-        time.sleep(0.05)
     try:
-        yield Server(base_url, backend, browser_mailbox, org_id, url)
+        with serve_in_thread(app, port):
+            yield Server(base_url, backend, browser_mailbox, org_id, url)
     finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
         if drop is not None:
             drop()

@@ -19,8 +19,6 @@ import json
 import secrets
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ import httpx
 import pytest
 from jsonschema import Draft201909Validator
 
+from support.server import serve_in_thread
 from support.smtp import free_port
 
 INTEROP = Path(__file__).resolve().parent
@@ -124,7 +123,6 @@ def _seed(factory: Any, settings: Any) -> tuple[Any, Any]:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    import uvicorn
 
     from microcred import db
     from microcred.awards.services import credential_url
@@ -149,24 +147,15 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     factory = db.session_factory(engine)
     result, ownership = _seed(factory, settings)
     app = create_app(settings=settings, session_factory=factory)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app did not start", pytrace=False)
-        time.sleep(0.05)
     try:
-        found = Demo(backend, base_url)
-        found.lifecycle = {name: credential_url(award_id, base_url) for name, award_id in result.lifecycle.items()}
-        found.lapsed_endorsement = f"{base_url}/endorsements/{demo_id('endorsement:cyber-awareness')}"
-        with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60) as http:
-            _collect(http, found, ownership)
-        yield found
+        with serve_in_thread(app, port):
+            found = Demo(backend, base_url)
+            found.lifecycle = {name: credential_url(award_id, base_url) for name, award_id in result.lifecycle.items()}
+            found.lapsed_endorsement = f"{base_url}/endorsements/{demo_id('endorsement:cyber-awareness')}"
+            with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60) as http:
+                _collect(http, found, ownership)
+            yield found
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
         if drop is not None:
             drop()
