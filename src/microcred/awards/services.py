@@ -625,7 +625,7 @@ def resign_award(
     old = json.loads(award.credential_json)
     if in_current_form(old):
         return False
-    if award.earner_id in earners.erased_earner_ids(session):
+    if earners.is_erased(session, award.earner_id):
         raise Conflict(f"award {award.id} belongs to an erased earner: only its ledger is kept")
     with session.begin_nested():
         achievement = catalog.get_achievement(session, award.achievement_id)

@@ -72,3 +72,10 @@ def erased_earner_ids(session: Session) -> set[uuid.UUID]:
     from microcred.earners.ownership_models import EarnerErasure
 
     return set(session.scalars(select(EarnerErasure.earner_id)))
+
+
+def is_erased(session: Session, earner_id: uuid.UUID) -> bool:
+    """Whether this one earner erased their account (one indexed lookup, not the whole erasure ledger)."""
+    from microcred.earners.ownership_models import EarnerErasure
+
+    return session.scalar(select(EarnerErasure.earner_id).where(EarnerErasure.earner_id == earner_id)) is not None
