@@ -17,17 +17,46 @@ from sqlalchemy.orm import Session
 from microcred.assessments import services as assessments
 from microcred.audit import services as audit
 from microcred.awards.models import AWARD_FORMATS, Award, AwardStatusEvent, EvidenceItem
+
+# re-exported while callers move to awards.queries, the read side
+from microcred.awards.queries import (
+    AwardSummary as AwardSummary,
+)
+from microcred.awards.queries import (
+    award_summaries as award_summaries,
+)
+from microcred.awards.queries import (
+    credential_document as credential_document,
+)
+from microcred.awards.queries import (
+    export_award as export_award,
+)
+from microcred.awards.queries import (
+    find_award as find_award,
+)
+from microcred.awards.queries import (
+    get_award as get_award,
+)
+from microcred.awards.queries import (
+    list_awards as list_awards,
+)
+from microcred.awards.queries import (
+    status_history as status_history,
+)
+from microcred.awards.queries import (
+    summarise as summarise,
+)
 from microcred.catalog import services as catalog
 from microcred.catalog.models import Achievement
 from microcred.db.base import utcnow
 from microcred.db.locking import lock_row
 from microcred.earners import services as earners
-from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.errors import Conflict, InvalidInput
 from microcred.issuers import services as issuers
 from microcred.partners import services as partners
 from microcred.status import services as status
 from microcred.transcripts import records as transcript_records
-from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
+from microcred.validation import one_of, optional_text, optional_url, required_text
 from microcred.vc import ob
 from microcred.vc.contexts import LEGACY_CONTEXTS
 from microcred.vc.errors import SchemaValidationError
@@ -362,58 +391,11 @@ def issue_award(
     return award
 
 
-def get_award(session: Session, award_id: uuid.UUID | str) -> Award:
-    award = session.get(Award, as_uuid(award_id, "award"))
-    if award is None:
-        raise NotFound(f"no award with id {award_id}")
-    return award
-
-
 def lock_award(session: Session, award_id: uuid.UUID | str) -> Award:
     """The award with its row locked until the transaction ends, read afresh (`db.locking.lock_row`). Every state
     transition starts here, so the second of two concurrent requests fails its state check (409) before it has
     written anything."""
     return lock_row(session, Award, award_id, "award")
-
-
-def find_award(session: Session, award_id: uuid.UUID | str) -> Award | None:
-    try:
-        return get_award(session, award_id)
-    except NotFound:
-        return None
-
-
-def list_awards(
-    session: Session,
-    *,
-    earner_id: uuid.UUID | str | None = None,
-    achievement_id: uuid.UUID | str | None = None,
-    limit: int | None = None,
-) -> list[Award]:
-    stmt = select(Award).order_by(Award.issued_at.desc(), Award.id)
-    if earner_id is not None:
-        stmt = stmt.where(Award.earner_id == as_uuid(earner_id, "earner"))
-    if achievement_id is not None:
-        stmt = stmt.where(Award.achievement_id == as_uuid(achievement_id, "achievement"))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
-
-
-def credential_document(award: Award) -> dict[str, Any]:
-    """The stored Data Integrity credential, parsed."""
-    doc: dict[str, Any] = json.loads(award.credential_json)
-    return doc
-
-
-def export_award(award: Award, fmt: str = "di") -> str:
-    """The credential as issued: `di` = the signed JSON-LD document, `jwt` = the compact VC-JOSE token."""
-    fmt = one_of(fmt, "format", AWARD_FORMATS)
-    if fmt == "jwt":
-        if not award.credential_jwt:
-            raise InvalidInput(f"award {award.id} has no JWT form")
-        return award.credential_jwt
-    return award.credential_json
 
 
 # -- status: revoke (irreversible), suspend, reinstate ---------------------------------------------------
@@ -473,16 +455,6 @@ def reinstate_award(session: Session, award_id: uuid.UUID | str, *, reason: str 
     award.status = "active"
     _status_event(session, award, "reinstated", text)
     return award
-
-
-def status_history(session: Session, award_id: uuid.UUID | str) -> list[AwardStatusEvent]:
-    """The private status history (with reasons), oldest first."""
-    award = get_award(session, award_id)
-    return list(
-        session.scalars(
-            select(AwardStatusEvent).where(AwardStatusEvent.award_id == award.id).order_by(AwardStatusEvent.at)
-        )
-    )
 
 
 # -- renewal and re-issue: a new award linked both ways to the old one ------------------------------------
@@ -686,65 +658,3 @@ def awards_signed_with(session: Session, key_id: uuid.UUID) -> list[uuid.UUID]:
         .order_by(Award.issued_at, Award.id)
     )
     return [award_id for award_id, earner_id in rows if earner_id not in erased]
-
-
-@dataclass(frozen=True)
-class AwardSummary:
-    id: uuid.UUID
-    achievement_id: uuid.UUID
-    achievement_name: str
-    issuer_name: str
-    earner_id: uuid.UUID
-    earner_name: str
-    issued_at: datetime
-    valid_from: datetime
-    valid_until: datetime | None
-    format: str
-    status: str = "active"
-    replaces_id: uuid.UUID | None = None
-    replaced_by_id: uuid.UUID | None = None
-
-    def to_json(self, base_url: str | None = None) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "id": str(self.id),
-            "achievement_id": str(self.achievement_id),
-            "achievement": self.achievement_name,
-            "issuer": self.issuer_name,
-            "earner_id": str(self.earner_id),
-            "earner": self.earner_name,
-            "issued_at": self.issued_at.isoformat(),
-            "valid_from": self.valid_from.isoformat(),
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
-            "format": self.format,
-            "status": self.status,
-            "replaces": str(self.replaces_id) if self.replaces_id else None,
-            "replaced_by": str(self.replaced_by_id) if self.replaced_by_id else None,
-        }
-        if base_url:
-            doc["url"] = credential_url(self.id, base_url)
-        return doc
-
-
-def summarise(session: Session, award: Award) -> AwardSummary:
-    achievement = catalog.get_achievement(session, award.achievement_id)
-    earner = earners.get_earner(session, award.earner_id)
-    org = issuers.get_organisation(session, achievement.issuer_id)
-    return AwardSummary(
-        id=award.id,
-        achievement_id=achievement.id,
-        achievement_name=achievement.name,
-        issuer_name=org.name,
-        earner_id=earner.id,
-        earner_name=earner.name,
-        issued_at=award.issued_at,
-        valid_from=award.valid_from,
-        valid_until=award.valid_until,
-        format=award.format,
-        status=award.status,
-        replaces_id=award.replaces_id,
-        replaced_by_id=award.replaced_by_id,
-    )
-
-
-def award_summaries(session: Session, **filters: Any) -> list[AwardSummary]:
-    return [summarise(session, award) for award in list_awards(session, **filters)]

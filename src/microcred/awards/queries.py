@@ -1,0 +1,139 @@
+"""The awards' read side: the only way another subsystem reads awards (their rows are awards' own)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.awards.models import AWARD_FORMATS, Award, AwardStatusEvent
+from microcred.catalog import services as catalog
+from microcred.earners import services as earners
+from microcred.errors import InvalidInput, NotFound
+from microcred.issuers import services as issuers
+from microcred.urls import credential_url
+from microcred.validation import as_uuid, one_of
+
+
+def get_award(session: Session, award_id: uuid.UUID | str) -> Award:
+    award = session.get(Award, as_uuid(award_id, "award"))
+    if award is None:
+        raise NotFound(f"no award with id {award_id}")
+    return award
+
+
+def find_award(session: Session, award_id: uuid.UUID | str) -> Award | None:
+    try:
+        return get_award(session, award_id)
+    except NotFound:
+        return None
+
+
+def list_awards(
+    session: Session,
+    *,
+    earner_id: uuid.UUID | str | None = None,
+    achievement_id: uuid.UUID | str | None = None,
+    limit: int | None = None,
+) -> list[Award]:
+    stmt = select(Award).order_by(Award.issued_at.desc(), Award.id)
+    if earner_id is not None:
+        stmt = stmt.where(Award.earner_id == as_uuid(earner_id, "earner"))
+    if achievement_id is not None:
+        stmt = stmt.where(Award.achievement_id == as_uuid(achievement_id, "achievement"))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def credential_document(award: Award) -> dict[str, Any]:
+    """The stored Data Integrity credential, parsed."""
+    doc: dict[str, Any] = json.loads(award.credential_json)
+    return doc
+
+
+def export_award(award: Award, fmt: str = "di") -> str:
+    """The credential as issued: `di` = the signed JSON-LD document, `jwt` = the compact VC-JOSE token."""
+    fmt = one_of(fmt, "format", AWARD_FORMATS)
+    if fmt == "jwt":
+        if not award.credential_jwt:
+            raise InvalidInput(f"award {award.id} has no JWT form")
+        return award.credential_jwt
+    return award.credential_json
+
+
+def status_history(session: Session, award_id: uuid.UUID | str) -> list[AwardStatusEvent]:
+    """The private status history (with reasons), oldest first."""
+    award = get_award(session, award_id)
+    return list(
+        session.scalars(
+            select(AwardStatusEvent).where(AwardStatusEvent.award_id == award.id).order_by(AwardStatusEvent.at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AwardSummary:
+    id: uuid.UUID
+    achievement_id: uuid.UUID
+    achievement_name: str
+    issuer_name: str
+    earner_id: uuid.UUID
+    earner_name: str
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime | None
+    format: str
+    status: str = "active"
+    replaces_id: uuid.UUID | None = None
+    replaced_by_id: uuid.UUID | None = None
+
+    def to_json(self, base_url: str | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": str(self.id),
+            "achievement_id": str(self.achievement_id),
+            "achievement": self.achievement_name,
+            "issuer": self.issuer_name,
+            "earner_id": str(self.earner_id),
+            "earner": self.earner_name,
+            "issued_at": self.issued_at.isoformat(),
+            "valid_from": self.valid_from.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "format": self.format,
+            "status": self.status,
+            "replaces": str(self.replaces_id) if self.replaces_id else None,
+            "replaced_by": str(self.replaced_by_id) if self.replaced_by_id else None,
+        }
+        if base_url:
+            doc["url"] = credential_url(self.id, base_url)
+        return doc
+
+
+def summarise(session: Session, award: Award) -> AwardSummary:
+    achievement = catalog.get_achievement(session, award.achievement_id)
+    earner = earners.get_earner(session, award.earner_id)
+    org = issuers.get_organisation(session, achievement.issuer_id)
+    return AwardSummary(
+        id=award.id,
+        achievement_id=achievement.id,
+        achievement_name=achievement.name,
+        issuer_name=org.name,
+        earner_id=earner.id,
+        earner_name=earner.name,
+        issued_at=award.issued_at,
+        valid_from=award.valid_from,
+        valid_until=award.valid_until,
+        format=award.format,
+        status=award.status,
+        replaces_id=award.replaces_id,
+        replaced_by_id=award.replaced_by_id,
+    )
+
+
+def award_summaries(session: Session, **filters: Any) -> list[AwardSummary]:
+    return [summarise(session, award) for award in list_awards(session, **filters)]
