@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,8 @@ from microcred.audit import services as audit
 from microcred.db.base import utcnow
 from microcred.errors import Conflict, InvalidInput, KeyStoreError, NotFound
 from microcred.issuers import keystore
-from microcred.issuers.models import ORGANISATION_KINDS, Organisation, SigningKey
+from microcred.issuers.models import ORGANISATION_KINDS, SigningKey
+from microcred.issuers.models import Organisation as Organisation  # re-exported: other packages annotate with it
 from microcred.settings import get_settings
 from microcred.validation import (
     as_uuid,
@@ -404,3 +406,10 @@ class InstanceKeyResolver:
                 status=record.status,
                 compromised_since=record.compromised_since,
             )
+
+
+def organisations_by_name(session: Session, org_ids: Iterable[uuid.UUID]) -> list[Organisation]:
+    """The organisations with these ids, ordered by name by the database (its collation), for a subset such as the
+    partners, without the caller joining the organisations table."""
+    stmt = select(Organisation).where(Organisation.id.in_(list(org_ids))).order_by(Organisation.name)
+    return list(session.scalars(stmt))
