@@ -25,7 +25,7 @@ from microcred.awards import services as awards
 from microcred.awards.models import Award, AwardStatusEvent
 from microcred.db import session_scope
 from microcred.earners import services as earners
-from microcred.earners.ownership_models import EarnerErasure
+from microcred.earners.models import EarnerErasure
 from microcred.partners import services as partners
 from microcred.partners.models import Endorsement
 from microcred.status.models import StatusList

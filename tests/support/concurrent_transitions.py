@@ -18,7 +18,7 @@ def warm() -> int:
 
     from microcred.awards import services as _awards  # noqa: F401
     from microcred.db import make_engine as _make_engine  # noqa: F401
-    from microcred.earners import erasure as _erasure  # noqa: F401
+    from microcred.ownership import erasure as _erasure  # noqa: F401
     from microcred.partners import services as _partners  # noqa: F401
     from microcred.transcripts import pathways as _pathways  # noqa: F401
     from microcred.vc import sign_data_integrity as _sign  # noqa: F401
@@ -41,7 +41,7 @@ def _answers() -> Any:
 
 def _transitions(master_key: bytes) -> dict[str, Callable[[Any, dict[str, str]], Any]]:
     from microcred.awards import services as awards
-    from microcred.earners import erasure
+    from microcred.ownership import erasure
     from microcred.partners import services as partners
     from microcred.transcripts import pathways
 

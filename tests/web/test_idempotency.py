@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from microcred.audit.models import AuditEntry
 from microcred.awards.models import Award, AwardStatusEvent
 from microcred.db import session_scope
-from microcred.earners import erasure
 from microcred.idempotency.models import IdempotencyKey
+from microcred.ownership import erasure
 
 from .conftest import Issued, make_settings
 

@@ -69,11 +69,11 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
     from microcred.awards import services as awards
     from microcred.catalog import services as catalog
     from microcred.db import session_scope
-    from microcred.earners import identity, sharing
     from microcred.earners import services as earners
     from microcred.earners.demo import seed_ownership_demo
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
+    from microcred.ownership import identity, sharing
     from microcred.partners import services as partners
     from microcred.status import services as status
 

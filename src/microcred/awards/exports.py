@@ -98,7 +98,7 @@ def export_file(
 
 
 def award_erased(session: Session, award: Award) -> bool:
-    from microcred.earners.ownership_models import EarnerErasure
+    from microcred.earners.models import EarnerErasure
 
     return session.get(EarnerErasure, award.earner_id) is not None
 

@@ -24,7 +24,7 @@ def earners_export(
     """Everything of an earner in one ZIP: every credential in every format, profile, evidence, manifest.json."""
     from microcred.assessments.storage import folder_store
     from microcred.db import session_scope
-    from microcred.earners import portability
+    from microcred.ownership import portability
     from microcred.transcripts.clr import find_earner
 
     settings = _settings()
@@ -47,7 +47,7 @@ def earners_erase(
     """Erase an earner's personal data; keep only each award's id, achievement, status entries and identity hash."""
     from microcred.assessments.storage import folder_store
     from microcred.db import session_scope
-    from microcred.earners import erasure
+    from microcred.ownership import erasure
     from microcred.transcripts.clr import find_earner
 
     if not yes:
@@ -67,7 +67,7 @@ def earners_offer(
     """An OpenID4VCI credential offer (pre-authorized code) for an award: the deep link and its transaction code."""
     from microcred.awards import services as awards
     from microcred.db import session_scope
-    from microcred.earners import oid4vci
+    from microcred.ownership import oid4vci
 
     settings = _settings()
     with _errors(), session_scope(_session_factory(settings, must_exist=True)) as session:
@@ -89,7 +89,7 @@ def earners_email(
     """Email an award to its earner with a claim link (SMTP: MICROCRED_SMTP_HOST/PORT)."""
     from microcred.awards import services as awards
     from microcred.db import session_scope
-    from microcred.earners import delivery
+    from microcred.ownership import delivery
 
     settings = _settings()
     with _errors(), session_scope(_session_factory(settings, must_exist=True)) as session:

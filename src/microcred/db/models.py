@@ -16,7 +16,7 @@ MODEL_MODULES = (
     "microcred.accounts.models",
     "microcred.assessments.models",
     "microcred.transcripts.models",
-    "microcred.earners.ownership_models",
+    "microcred.ownership.models",
     "microcred.partners.models",
     "microcred.idempotency.models",
 )

@@ -15,9 +15,9 @@ from microcred.audit.services import acting_as
 from microcred.awards import services as awards
 from microcred.db.base import utcnow
 from microcred.demo import EARNERS, demo_id
-from microcred.earners import oid4vci, sharing
 from microcred.earners import services as earners
-from microcred.earners.ownership_models import EarnerEmail
+from microcred.earners.models import EarnerEmail
+from microcred.ownership import oid4vci, sharing
 from microcred.vc import Ed25519Key
 
 SECOND_EMAIL = "amara@personal.example"

@@ -18,10 +18,10 @@ from microcred.assessments.storage import folder_store
 from microcred.awards import exports
 from microcred.awards import services as awards
 from microcred.awards.models import Award
-from microcred.earners import delivery, erasure, identity, oid4vci, portability, sharing
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import keystore
+from microcred.ownership import delivery, erasure, identity, oid4vci, portability, sharing
 from microcred.settings import Settings
 from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.web import apidoc, security, verification

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.db.base import utcnow
-from microcred.earners.models import Earner
+from microcred.earners.models import Earner, EarnerEmail, EarnerErasure
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.validation import as_uuid, optional_email, optional_text, required_text
 
@@ -54,8 +54,6 @@ def find_earner_by_email(session: Session, email: str) -> Earner | None:
     address = (email or "").strip().lower()
     earner = session.scalars(select(Earner).where(Earner.email == address)).first()
     if earner is None:
-        from microcred.earners.ownership_models import EarnerEmail  # late: the ownership tables build on this one
-
         row = session.scalars(
             select(EarnerEmail).where(EarnerEmail.email == address, EarnerEmail.verified_at.is_not(None))
         ).first()
@@ -69,13 +67,9 @@ def list_earners(session: Session) -> list[Earner]:
 
 def erased_earner_ids(session: Session) -> set[uuid.UUID]:
     """Earners who erased their account: their awards are kept as a bare ledger and never re-issued."""
-    from microcred.earners.ownership_models import EarnerErasure
-
     return set(session.scalars(select(EarnerErasure.earner_id)))
 
 
 def is_erased(session: Session, earner_id: uuid.UUID) -> bool:
     """Whether this one earner erased their account (one indexed lookup, not the whole erasure ledger)."""
-    from microcred.earners.ownership_models import EarnerErasure
-
     return session.scalar(select(EarnerErasure.earner_id).where(EarnerErasure.earner_id == earner_id)) is not None

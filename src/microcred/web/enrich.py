@@ -72,6 +72,6 @@ def _holder_name(view: CredentialView, session: Session, base: str) -> str | Non
         return None
     if award is None:
         return None
-    from microcred.earners import sharing
+    from microcred.ownership import sharing
 
     return sharing.shown_name(session, award)

@@ -75,7 +75,7 @@ def get_credential(
     award = awards.get_award(session, credential_id)
     vary = {"Vary": "Accept"}
     from microcred.awards.exports import award_erased
-    from microcred.earners import sharing
+    from microcred.ownership import sharing
     from microcred.web.auth import user_from_cookie
 
     erased = award_erased(session, award)

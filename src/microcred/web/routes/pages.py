@@ -16,9 +16,9 @@ from microcred.awards import services as awards
 from microcred.awards.exports import award_erased
 from microcred.awards.models import Award
 from microcred.catalog import services as catalog
-from microcred.earners import sharing
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
+from microcred.ownership import sharing
 from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
 from microcred.web import verification

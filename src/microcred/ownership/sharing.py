@@ -28,9 +28,9 @@ from microcred.awards.models import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
-from microcred.earners.ownership_models import CredentialShare
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
+from microcred.ownership.models import CredentialShare
 
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 

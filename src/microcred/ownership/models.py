@@ -1,5 +1,6 @@
-"""Earner ownership (issue 6): extra verified emails, sharing choices, holder nonces (DID Auth and OID4VCI),
-wallet offers and deliveries, and the erasure ledger."""
+"""Earner ownership (issue 6): sharing choices, holder nonces (DID Auth and OID4VCI), wallet offers and
+deliveries. The earner's extra emails and the erasure ledger are core earner data (`microcred.earners.models`):
+lower subsystems read them."""
 
 from __future__ import annotations
 
@@ -7,32 +8,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.awards import models as _awards_models  # noqa: F401  (registers the FK target tables)
 from microcred.db.base import Base, UTCDateTime, uuid_pk
-from microcred.earners import models as _earners_models  # noqa: F401
-
-
-class EarnerEmail(Base):
-    """An extra address of an earner (the primary one stays on ``earners.email``); verified by an emailed link."""
-
-    __tablename__ = "earner_emails"
-    __table_args__ = (UniqueConstraint("earner_id", "email"),)
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    earner_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("earners.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    email: Mapped[str] = mapped_column(String(320), nullable=False, index=True)
-    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the link's token
-    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-
-    def __repr__(self) -> str:  # no address in logs
-        return f"EarnerEmail(id={self.id}, verified={self.verified_at is not None})"
+from microcred.earners import models as _earners_models  # noqa: F401  (registers the FK target table)
 
 
 class CredentialShare(Base):
@@ -96,16 +77,3 @@ class WalletDelivery(Base):
     format: Mapped[str] = mapped_column(String(16), nullable=False)
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
-
-
-class EarnerErasure(Base):
-    """What is kept of an erased earner: the salted identity hash their credentials carry, and when."""
-
-    __tablename__ = "earner_erasures"
-
-    earner_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("earners.id", ondelete="RESTRICT"), primary_key=True
-    )
-    identity_hash: Mapped[str] = mapped_column(String(100), nullable=False)
-    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    awards_kept: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

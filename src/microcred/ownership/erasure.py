@@ -27,8 +27,7 @@ from microcred.awards.models import AwardStatusEvent
 from microcred.db.base import Base, utcnow
 from microcred.db.locking import lock_row
 from microcred.earners import services as earners
-from microcred.earners.models import Earner
-from microcred.earners.ownership_models import EarnerErasure
+from microcred.earners.models import Earner, EarnerErasure
 from microcred.errors import Conflict
 from microcred.idempotency import models as _idempotency_models  # noqa: F401  (its rows point at awards: erased too)
 from microcred.vc import ob

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from microcred.db.base import utcnow
-from microcred.earners.ownership_models import HolderNonce
+from microcred.ownership.models import HolderNonce
 
 
 def _hash(value: str) -> str:

@@ -27,9 +27,9 @@ from microcred.audit import services as audit
 from microcred.awards import exports
 from microcred.awards import services as awards
 from microcred.db.base import utcnow
-from microcred.earners import identity, sharing
 from microcred.earners import services as earners
 from microcred.errors import NotFound
+from microcred.ownership import identity, sharing
 
 MANIFEST_FORMAT = "microcred-earner-export/1"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
 from microcred.db.base import Base, utcnow
-from microcred.earners import nonces
-from microcred.earners.models import Earner
-from microcred.earners.ownership_models import EarnerEmail, EarnerErasure
+from microcred.earners.models import Earner, EarnerEmail, EarnerErasure
 from microcred.errors import Conflict, InvalidInput
+from microcred.ownership import nonces
 from microcred.validation import optional_email
 from microcred.vc.holder import DID_AUTH_TYP, HolderProofError, verify_holder_jwt
 

@@ -37,9 +37,9 @@ from microcred.awards import services as awards
 from microcred.awards.models import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
-from microcred.earners import nonces
-from microcred.earners.ownership_models import WalletDelivery, WalletOffer
 from microcred.issuers import services as issuers
+from microcred.ownership import nonces
+from microcred.ownership.models import WalletDelivery, WalletOffer
 from microcred.vc import sign_data_integrity, sign_jwt
 from microcred.vc.contexts import OB_V3P0_CONTEXT
 from microcred.vc.holder import OID4VCI_PROOF_TYP, HolderProofError, verify_holder_jwt
