@@ -18,7 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from microcred.accounts.models import ROLES, STAFF_ROLES, SignInAttempt, SignInToken, User
+from microcred.accounts.models import ROLES, SignInAttempt, SignInToken
+from microcred.accounts.models import STAFF_ROLES as STAFF_ROLES  # re-exported: the roles staff accounts may have
+from microcred.accounts.models import User as User  # re-exported: other packages annotate with it
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
-from microcred.catalog.models import OUTCOME_KINDS, Alignment, LearningOutcome
+from microcred.catalog.models import OUTCOME_KINDS as OUTCOME_KINDS  # re-exported: the console's outcome kinds
 from microcred.catalog.models import Achievement as Achievement  # re-exported: other packages annotate with it
+from microcred.catalog.models import Alignment, LearningOutcome
 from microcred.db.base import utcnow
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers

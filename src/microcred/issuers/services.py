@@ -16,8 +16,9 @@ from microcred.audit import services as audit
 from microcred.db.base import utcnow
 from microcred.errors import Conflict, InvalidInput, KeyStoreError, NotFound
 from microcred.issuers import keystore
-from microcred.issuers.models import ORGANISATION_KINDS, SigningKey
+from microcred.issuers.models import ORGANISATION_KINDS as ORGANISATION_KINDS  # re-exported: the console's kinds
 from microcred.issuers.models import Organisation as Organisation  # re-exported: other packages annotate with it
+from microcred.issuers.models import SigningKey
 from microcred.settings import get_settings
 from microcred.validation import (
     as_uuid,
