@@ -59,6 +59,15 @@ def read_json(path: Path) -> Any:
         fail(f"{path}: malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
 
 
+def write_bytes(data: bytes, out: Path) -> None:
+    """Write a binary export (badge image, PDF, ZIP) to ``out``, making its folder; a failure is bad input."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"{out}: cannot be written ({exc.strerror})")
+
+
 def write_output(text: str, out: Path | None, *, private: bool = False) -> None:
     if out is None:
         typer.echo(text)

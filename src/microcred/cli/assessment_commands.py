@@ -14,7 +14,7 @@ import typer
 
 from microcred.cli import app
 from microcred.cli._common import fail, read_bytes, read_json
-from microcred.cli.lifecycle_commands import _actor, _unit_of_work
+from microcred.cli._runtime import actor, load_settings, unit_of_work
 
 assessments_app = typer.Typer(
     help="Assessment designs (rubrics), per-outcome results and evidence.", no_args_is_help=True
@@ -49,7 +49,7 @@ def define(
     rubrics = read_json(rubrics_file)
     if not isinstance(rubrics, list):
         fail(f"{rubrics_file}: expected a JSON list of rubrics")
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         design = assessments.define_assessment(
             session,
             achievement_id,
@@ -67,7 +67,7 @@ def show(achievement_id: str) -> None:
     from microcred.assessments import services as assessments
     from microcred.catalog import services as catalog
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         catalog.get_achievement(session, achievement_id)
         typer.echo(json.dumps(assessments.design_json(assessments.get_design(session, achievement_id)), indent=2))
 
@@ -84,7 +84,7 @@ def record(
     """Record (or replace) an earner's result on one outcome."""
     from microcred.assessments import services as assessments
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         row = assessments.record_result(
             session,
             achievement_id=achievement_id,
@@ -92,7 +92,7 @@ def record(
             outcome=_outcome(outcome),
             level=_outcome(level),
             score=score,
-            assessor=assessor or _actor(),
+            assessor=assessor or actor(),
         )
         typer.echo(f"result recorded: {'passed' if row.passed else 'NOT passed'}")
 
@@ -113,13 +113,12 @@ def evidence(
     """Add an evidence item (narrative, URL or file) for an earner's assessment."""
     from microcred.assessments import services as assessments
     from microcred.assessments.storage import folder_store
-    from microcred.cli.domain_commands import _settings
 
-    settings = _settings()
+    settings = load_settings()
     upload = None
     if file is not None:
         upload = assessments.FileUpload(read_bytes(file, settings.max_evidence_bytes + 1), file.name)
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         row = assessments.add_evidence(
             session,
             achievement_id=achievement_id,

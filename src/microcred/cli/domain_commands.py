@@ -7,10 +7,6 @@ Key material (master key, private keys, API token) is never printed: only where 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,20 +14,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.cli import app
-from microcred.cli._common import fail, write_output
-from microcred.errors import DomainError
+from microcred.cli._common import fail, write_bytes, write_output
+from microcred.cli._runtime import ensure_api_token, errors, load_settings, migrate, read_session, session_factory
 from microcred.private_files import private_dir
-from microcred.settings import Settings, get_settings
-from microcred.vc.errors import VCError
 
 awards_app = typer.Typer(help="Issued awards (signed credentials).", no_args_is_help=True)
 app.add_typer(awards_app, name="awards")
-
-API_TOKEN_FILE = "api-token"
 
 
 class ExportFormat(StrEnum):
@@ -40,63 +30,6 @@ class ExportFormat(StrEnum):
     png = "png"
     svg = "svg"
     pdf = "pdf"
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Every error a user can cause becomes one line on stderr and exit code 2."""
-    try:
-        yield
-    except (DomainError, VCError) as exc:
-        fail(str(exc))
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig) if exc.orig is not None else str(exc)
-        if "no such table" in text or "does not exist" in text:
-            fail("the database has no microcred tables yet: run `microcred init` first")
-        fail(f"database error: {text.splitlines()[0] if text else type(exc).__name__}")
-    except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}")
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except Exception as exc:  # pydantic ValidationError: a malformed environment variable
-        fail(f"invalid configuration: {str(exc).splitlines()[0]}")
-
-
-def _session_factory(settings: Settings, *, must_exist: bool = False) -> sessionmaker[Session]:
-    from microcred.db import make_engine, session_factory
-
-    if must_exist and settings.database_url is None:
-        path = settings.data_dir / "microcred.db"
-        if not path.exists():
-            fail(f"no database at {path}: run `microcred init` first")
-    return session_factory(make_engine(settings.resolved_database_url))
-
-
-def _migrate(settings: Settings) -> None:
-    from microcred.db import upgrade
-
-    if settings.database_url is None:
-        private_dir(settings.data_dir)  # 0700: it holds personal data and keys
-    upgrade(settings.resolved_database_url)
-
-
-def _ensure_api_token(settings: Settings) -> tuple[Path | None, bool]:
-    if settings.api_token:
-        return None, False
-    path = settings.data_dir / API_TOKEN_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path, False
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(32) + "\n")
-    return path, True
 
 
 def _safe_db_url(url: str) -> str:
@@ -110,9 +43,9 @@ def init() -> None:
     """Create the data folder, master key, database (migrations) and API token file. Harmless to run twice."""
     from microcred.issuers import keystore
 
-    settings = _settings()
+    settings = load_settings()
     out = Console(highlight=False)
-    with _errors():
+    with errors():
         private_dir(settings.data_dir)  # 0700: it holds personal data and keys
         if settings.master_key:
             keystore.load_master_key(settings)  # validates it, creates nothing
@@ -121,8 +54,8 @@ def init() -> None:
             path, created = keystore.ensure_master_key_file(settings)
             keystore.load_master_key(settings)
             master = f"{path} ({'created' if created else 'kept'})"
-        _migrate(settings)
-        token_path, token_created = _ensure_api_token(settings)
+        migrate(settings)
+        token_path, token_created = ensure_api_token(settings)
     token = "from MICROCRED_API_TOKEN"
     if token_path is not None:
         token = f"{token_path} ({'created' if token_created else 'kept'})"
@@ -139,10 +72,10 @@ def demo() -> None:
     from microcred.db import session_scope
     from microcred.demo import seed_demo
 
-    settings = _settings()
-    with _errors():
-        _migrate(settings)
-        with session_scope(_session_factory(settings)) as session:
+    settings = load_settings()
+    with errors():
+        migrate(settings)
+        with session_scope(session_factory(settings)) as session:
             from microcred.assessments.storage import folder_store
 
             result = seed_demo(
@@ -151,13 +84,13 @@ def demo() -> None:
                 evidence_store=folder_store(settings.data_dir),
                 import_taxonomy=True,  # ESCO v1.1.1 once (≈ 6-9 s), so alignments are checked against it
             )
-            from microcred.accounts.demo import seed_demo_users
+            from microcred.demo import seed_demo_users
 
             links = seed_demo_users(session, base_url=settings.base_url)
-            from microcred.earners.demo import seed_ownership_demo
+            from microcred.demo import seed_ownership_demo
 
             ownership = seed_ownership_demo(session, base_url=settings.base_url)
-    from microcred.awards.services import credential_url
+    from microcred.urls import credential_url
 
     typer.echo("one-time sign-in links (valid for 7 days; `microcred demo` prints new ones):")
     for role, label in (("org_admin", "staff"), ("partner_reviewer", "partner"), ("earner", "earner")):
@@ -181,9 +114,9 @@ def serve(
     """Run the web app (uvicorn, microcred.web.app:create_app). Applies pending migrations first."""
     import uvicorn
 
-    settings = _settings()
-    with _errors():
-        _migrate(settings)
+    settings = load_settings()
+    with errors():
+        migrate(settings)
     uvicorn.run("microcred.web.app:create_app", factory=True, host=host, port=port)
 
 
@@ -192,10 +125,10 @@ def awards_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
 ) -> None:
     """List issued awards, newest first."""
-    from microcred.awards import services as awards
+    from microcred.awards import queries as awards
 
-    settings = _settings()
-    with _errors(), _session_factory(settings, must_exist=True)() as session:
+    settings = load_settings()
+    with read_session(settings) as session:
         rows = awards.award_summaries(session)
     if as_json:
         typer.echo(json.dumps([row.to_json(settings.base_url) for row in rows], indent=2))
@@ -231,14 +164,14 @@ def awards_export(
     import sys
 
     from microcred.awards import exports
-    from microcred.awards import services as awards
+    from microcred.awards import queries as awards
 
     if lang not in ("en", "fr"):
         fail("--lang must be en or fr")
     if fmt.value in exports.BINARY_FORMATS and out is None and sys.stdout.isatty():
         fail(f"--format {fmt.value} is binary: give --out FILE (or redirect stdout to a file)")
-    settings = _settings()
-    with _errors(), _session_factory(settings, must_exist=True)() as session:
+    settings = load_settings()
+    with read_session(settings) as session:
         if fmt.value in ("di", "jwt"):
             text = awards.export_award(awards.get_award(session, award_id), fmt.value)
             write_output(text, out)
@@ -253,8 +186,4 @@ def awards_export(
         sys.stdout.buffer.write(exported.data)
         sys.stdout.buffer.flush()
         return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(exported.data)
-    except OSError as exc:
-        fail(f"{out}: cannot be written ({exc.strerror})")
+    write_bytes(exported.data, out)

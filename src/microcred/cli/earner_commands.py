@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from microcred.cli import app
-from microcred.cli._common import fail
-from microcred.cli.domain_commands import _errors, _session_factory, _settings
+from microcred.cli._common import fail, write_bytes
+from microcred.cli._runtime import load_settings, unit_of_work
 
 earners_app = typer.Typer(help="Earner ownership: data export, erasure, wallet offers, emailed awards.",
                           no_args_is_help=True)
@@ -23,19 +23,14 @@ def earners_export(
 ) -> None:
     """Everything of an earner in one ZIP: every credential in every format, profile, evidence, manifest.json."""
     from microcred.assessments.storage import folder_store
-    from microcred.db import session_scope
     from microcred.ownership import portability
     from microcred.transcripts.clr import find_earner
 
-    settings = _settings()
-    with _errors(), session_scope(_session_factory(settings, must_exist=True)) as session:
+    settings = load_settings()
+    with unit_of_work(settings, attributed=False) as session:
         data = portability.build_archive(session, find_earner(session, earner).id, base_url=settings.base_url,
                                          store=folder_store(settings.data_dir))
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        except OSError as exc:
-            fail(f"{out}: cannot be written ({exc.strerror})")
+        write_bytes(data, out)  # inside the transaction: a file that cannot be written undoes the export
     typer.echo(f"wrote {out} ({len(data)} bytes)")
 
 
@@ -46,14 +41,13 @@ def earners_erase(
 ) -> None:
     """Erase an earner's personal data; keep only each award's id, achievement, status entries and identity hash."""
     from microcred.assessments.storage import folder_store
-    from microcred.db import session_scope
     from microcred.ownership import erasure
     from microcred.transcripts.clr import find_earner
 
     if not yes:
         fail("erasure cannot be undone: add --yes")
-    settings = _settings()
-    with _errors(), session_scope(_session_factory(settings, must_exist=True)) as session:
+    settings = load_settings()
+    with unit_of_work(settings, attributed=False) as session:
         report = erasure.erase_earner(session, find_earner(session, earner).id, store=folder_store(settings.data_dir))
     typer.echo(f"erased earner {report.earner_id}: {report.awards_kept} award(s) kept as ledger entries, "
                f"{sum(report.rows_deleted.values())} row(s) and {report.files_deleted} file(s) deleted")
@@ -65,12 +59,11 @@ def earners_offer(
     no_tx_code: Annotated[bool, typer.Option("--no-tx-code", help="No transaction code (PIN).")] = False,
 ) -> None:
     """An OpenID4VCI credential offer (pre-authorized code) for an award: the deep link and its transaction code."""
-    from microcred.awards import services as awards
-    from microcred.db import session_scope
+    from microcred.awards import queries as awards
     from microcred.ownership import oid4vci
 
-    settings = _settings()
-    with _errors(), session_scope(_session_factory(settings, must_exist=True)) as session:
+    settings = load_settings()
+    with unit_of_work(settings, attributed=False) as session:
         try:
             offer = oid4vci.create_offer(session, awards.get_award(session, award_id), base_url=settings.base_url,
                                          with_tx_code=not no_tx_code)
@@ -87,12 +80,11 @@ def earners_email(
     lang: Annotated[str, typer.Option("--lang", help="en or fr")] = "en",
 ) -> None:
     """Email an award to its earner with a claim link (SMTP: MICROCRED_SMTP_HOST/PORT)."""
-    from microcred.awards import services as awards
-    from microcred.db import session_scope
+    from microcred.awards import queries as awards
     from microcred.ownership import delivery
 
-    settings = _settings()
-    with _errors(), session_scope(_session_factory(settings, must_exist=True)) as session:
+    settings = load_settings()
+    with unit_of_work(settings, attributed=False) as session:
         sent = delivery.send_award(session, settings, awards.get_award(session, award_id), language=lang)
     if not sent:
         fail(f"the SMTP server {settings.smtp_host}:{settings.smtp_port} did not accept the message")

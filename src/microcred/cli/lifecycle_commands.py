@@ -7,10 +7,7 @@ does not allow (e.g. suspending a revoked award). Private key material is never 
 
 from __future__ import annotations
 
-import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,35 +19,18 @@ from rich.table import Table
 
 from microcred.cli import app
 from microcred.cli._common import EXIT_FAILED, fail, write_output
-from microcred.cli.domain_commands import _errors, _session_factory, _settings, awards_app
+from microcred.cli._runtime import actor, errors, load_settings, read_session, session_factory, unit_of_work
+from microcred.cli.domain_commands import awards_app
 from microcred.cli.vc_commands import keys_app
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # pragma: no cover - no user name in this environment
-        return "cli"
-
-
-@contextmanager
-def _unit_of_work() -> Iterator[Any]:
-    """One committed transaction on the instance database, with events attributed to the CLI user."""
-    from microcred.audit.services import acting_as
-    from microcred.db import session_scope
-
-    settings = _settings()
-    with _errors(), acting_as(_actor()), session_scope(_session_factory(settings, must_exist=True)) as session:
-        yield session
-
-
 def _award_line(award: Any, verb: str) -> None:
-    from microcred.awards.services import credential_url
+    from microcred.urls import credential_url
 
-    typer.echo(f"award {award.id} {verb} ({credential_url(award.id, _settings().base_url)})")
+    typer.echo(f"award {award.id} {verb} ({credential_url(award.id, load_settings().base_url)})")
 
 
 # -- awards: status ----------------------------------------------------------------------------------
@@ -62,7 +42,7 @@ def awards_revoke(award_id: Annotated[str, typer.Argument(help="The award's id."
     """Revoke an award for good: its revocation bit is set in the public status list."""
     from microcred.awards import services as awards
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         award = awards.revoke_award(session, award_id, reason=reason)
     _award_line(award, "revoked")
 
@@ -72,7 +52,7 @@ def awards_suspend(award_id: Annotated[str, typer.Argument(help="The award's id.
     """Suspend an award (reversible with `reinstate`)."""
     from microcred.awards import services as awards
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         award = awards.suspend_award(session, award_id, reason=reason)
     _award_line(award, "suspended")
 
@@ -85,7 +65,7 @@ def awards_reinstate(
     """Lift a suspension (a revoked award cannot be reinstated)."""
     from microcred.awards import services as awards
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         award = awards.reinstate_award(session, award_id, reason=reason)
     _award_line(award, "reinstated")
 
@@ -93,12 +73,12 @@ def awards_reinstate(
 @awards_app.command("renew")
 def awards_renew(award_id: Annotated[str, typer.Argument(help="The award's id.")]) -> None:
     """Issue a new credential for the same achievement and earner, valid from now; the old one is kept and linked."""
-    from microcred.awards import services as awards
     from microcred.issuers import keystore
 
-    settings = _settings()
-    with _unit_of_work() as session:
-        new = awards.renew_award(
+    settings = load_settings()
+    with unit_of_work() as session:
+        from microcred import issuing
+        new = issuing.renew_award(
             session, award_id, base_url=settings.base_url, master_key=keystore.load_master_key(settings)
         )
         old_id = new.replaces_id
@@ -139,9 +119,9 @@ def _resign_all() -> None:
     from microcred.issuers import keystore
     from microcred.partners import services as partners
 
-    settings = _settings()
-    factory = _session_factory(settings, must_exist=True)
-    with _errors(), factory() as session:
+    settings = load_settings()
+    factory = session_factory(settings, must_exist=True)
+    with errors(), factory() as session:
         endorsements = partners.endorsements_to_resign(session)
         award_ids = awards.awards_to_resign(session)
     todo = [("endorsement", e) for e in endorsements] + [("award", a) for a in award_ids]
@@ -152,8 +132,8 @@ def _resign_all() -> None:
     counts = {"endorsement": 0, "award": 0}
     console = Console(stderr=True, highlight=False)
     with (
-        _errors(),
-        acting_as(_actor()),
+        errors(),
+        acting_as(actor()),
         Progress(
             TextColumn("re-signing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
         ) as progress,
@@ -166,7 +146,8 @@ def _resign_all() -> None:
                         session, item_id, base_url=settings.base_url, master_key=master
                     )
                 else:
-                    changed = awards.resign_award(session, item_id, base_url=settings.base_url, master_key=master)
+                    from microcred import issuing
+                    changed = issuing.resign_award(session, item_id, base_url=settings.base_url, master_key=master)
             counts[kind] += int(changed)
             progress.advance(task)
     typer.echo(
@@ -182,9 +163,9 @@ def _reissue_signed_with(signed_with: str) -> None:
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
 
-    settings = _settings()
-    factory = _session_factory(settings, must_exist=True)
-    with _errors(), factory() as session:
+    settings = load_settings()
+    factory = session_factory(settings, must_exist=True)
+    with errors(), factory() as session:
         key = issuers.find_any_signing_key(session, signed_with)
         key_id = key.id
         todo = awards.awards_signed_with(session, key_id)
@@ -195,8 +176,8 @@ def _reissue_signed_with(signed_with: str) -> None:
     done: list[tuple[Any, Any]] = []
     console = Console(stderr=True, highlight=False)
     with (
-        _errors(),
-        acting_as(_actor()),
+        errors(),
+        acting_as(actor()),
         Progress(
             TextColumn("re-issuing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
         ) as progress,
@@ -204,7 +185,8 @@ def _reissue_signed_with(signed_with: str) -> None:
         task = progress.add_task("reissue", total=len(todo))
         for award_id in todo:
             with session_scope(factory) as session:
-                new = awards.reissue_award(session, award_id, base_url=settings.base_url, master_key=master)
+                from microcred import issuing
+                new = issuing.reissue_award(session, award_id, base_url=settings.base_url, master_key=master)
                 done.append((award_id, new.id))
             progress.advance(task)
     for old_id, new_id in done:
@@ -221,8 +203,8 @@ def keys_list(org: OrgArg) -> None:
     """An organisation's signing keys (public parts and status only)."""
     from microcred.issuers import services as issuers
 
-    settings = _settings()
-    with _errors(), _session_factory(settings, must_exist=True)() as session:
+    settings = load_settings()
+    with read_session(settings) as session:
         organisation = issuers.get_organisation(session, org)
         rows = issuers.list_signing_keys(session, organisation)
         table = Table(title=f"keys of {organisation.name}")
@@ -240,8 +222,8 @@ def keys_rotate(org: OrgArg) -> None:
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
 
-    settings = _settings()
-    with _unit_of_work() as session:
+    settings = load_settings()
+    with unit_of_work() as session:
         new = issuers.rotate_signing_key(session, org, master_key=keystore.load_master_key(settings))
         line = f"new active key {new.id} ({new.public_key_multibase}); earlier keys retired, still published"
     typer.echo(line)
@@ -269,8 +251,8 @@ def keys_compromised(
     from microcred.issuers import services as issuers
 
     moment = _instant(since)
-    settings = _settings()
-    with _unit_of_work() as session:
+    settings = load_settings()
+    with unit_of_work() as session:
         record = issuers.compromise_key(
             session, org, key_id, since=moment, master_key=keystore.load_master_key(settings)
         )
@@ -291,8 +273,8 @@ def keys_export_public(
     """The organisation's public keys with their status, and its DID document (never private keys)."""
     from microcred.issuers import services as issuers
 
-    settings = _settings()
-    with _errors(), _session_factory(settings, must_exist=True)() as session:
+    settings = load_settings()
+    with read_session(settings) as session:
         document = issuers.public_keys_export(session, org, settings.base_url)
     write_output(json.dumps(document, indent=2, ensure_ascii=False), out)
 
@@ -303,8 +285,8 @@ def audit_verify() -> None:
     """Recompute the hash chain. Exit 0 when intact, 1 naming the first broken entry."""
     from microcred.audit.services import verify_chain
 
-    settings = _settings()
-    with _errors(), _session_factory(settings, must_exist=True)() as session:
+    settings = load_settings()
+    with read_session(settings) as session:
         report = verify_chain(session)
     if report.intact:
         typer.echo(f"audit log intact: {report.reason}")
@@ -320,8 +302,8 @@ def audit_export(
     """The audit log as JSON Lines (one entry per line, oldest first, with prev_hash and hash)."""
     from microcred.audit.services import export_lines
 
-    settings = _settings()
-    with _errors(), _session_factory(settings, must_exist=True)() as session:
+    settings = load_settings()
+    with read_session(settings) as session:
         if out is None:
             for line in export_lines(session):
                 typer.echo(line)

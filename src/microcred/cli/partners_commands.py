@@ -15,8 +15,7 @@ from rich.table import Table
 
 from microcred.cli import app
 from microcred.cli._common import fail, write_output
-from microcred.cli.domain_commands import _settings
-from microcred.cli.lifecycle_commands import _unit_of_work
+from microcred.cli._runtime import load_settings, unit_of_work
 
 partners_app = typer.Typer(help="Employer, industry and professional-body partners.", no_args_is_help=True)
 endorsements_app = typer.Typer(help="Partner endorsements (OB 3.0 EndorsementCredential).", no_args_is_help=True)
@@ -51,7 +50,7 @@ def _pair(value: str, what: str) -> tuple[str, str]:
 def _send(notes: list[Any]) -> int:
     from microcred.partners import services as partners
 
-    return partners.send_notifications(_settings(), notes) if notes else 0
+    return partners.send_notifications(load_settings(), notes) if notes else 0
 
 
 # -- partners -----------------------------------------------------------------------------------------------------
@@ -68,12 +67,12 @@ def partners_create(
     from microcred.issuers import services as issuers
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         org, _partner = partners.create_partner(
             session, partner_type=partner_type, sector=sector, name=name, country=country, email=email, url=url
         )
         issuers.ensure_signing_key(session, org)
-        did = issuers.did_for(org, _settings().base_url)
+        did = issuers.did_for(org, load_settings().base_url)
     typer.echo(f"partner {org.id} created ({did})")
 
 
@@ -82,7 +81,7 @@ def partners_list(as_json: Json = False) -> None:
     """Partner organisations."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         rows = [
             {"id": str(o.id), "name": o.name, "partner_type": p.partner_type, "sector": p.sector, "country": o.country}
             for p, o in partners.list_partners(session)
@@ -102,7 +101,7 @@ def endorsements_list(as_json: Json = False) -> None:
     """Every partner endorsement with its state (current, expired, revoked)."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         rows = [partners.endorsement_summary(session, e) for e in partners.list_endorsements(session)]
     if as_json:
         _print_json(rows)
@@ -121,7 +120,7 @@ def endorsements_export(
     """The signed EndorsementCredential (JSON-LD, Data Integrity proof); `microcred verify` checks it."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         document = partners.endorsement_document(partners.get_endorsement(session, endorsement_id))
     write_output(json.dumps(document, ensure_ascii=False, indent=2), out)
     typer.echo(f"endorsement {endorsement_id} written to {out}")
@@ -135,7 +134,7 @@ def endorsements_revoke(
     """Withdraw an endorsement (status list bit set); the achievement's relevance lapses unless another is current."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         row, notes = partners.revoke_endorsement(session, endorsement_id, reason=reason)
     _send(notes)
     typer.echo(f"endorsement {row.id} revoked")
@@ -150,9 +149,13 @@ def endorsements_request(
     """Ask a partner to review and endorse an achievement (its reviewers are emailed)."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         row, notes = partners.request_endorsement(
-            session, achievement_id=achievement_id, partner_id=partner, message=message, base_url=_settings().base_url
+            session,
+            achievement_id=achievement_id,
+            partner_id=partner,
+            message=message,
+            base_url=load_settings().base_url,
         )
         row_id = row.id
     _send(notes)
@@ -182,7 +185,7 @@ def endorsements_answer(
         job_performance_comment=comment,
         endorsement_comment=endorsement_comment,
     )
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         user = accounts.find_user_by_email(session, reviewer)
         if user is None:
             fail(f"no user {reviewer}")
@@ -193,7 +196,7 @@ def endorsements_answer(
             answers=answers,
             decision=decision,
             note=note,
-            base_url=_settings().base_url,
+            base_url=load_settings().base_url,
         )
         status, endorsement_id = row.status, endorsement.id if endorsement else None
     _send(notes)
@@ -212,7 +215,7 @@ def achievements_occupations(
     """Show the occupations an achievement prepares for; with --esco/--noc/--cip, replace them."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         if esco or noc or cip:
             partners.set_labour_market_codes(
                 session,
@@ -239,7 +242,7 @@ def achievements_coverage(
     """Which of its aligned skills ESCO lists as essential/optional for the occupations it prepares for."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         rows = [c.as_dict() for c in partners.coverage(session, achievement_id)]
     if as_json:
         _print_json(rows)
@@ -260,7 +263,7 @@ def achievements_relevance(
     """Published achievements by relevance state: lapsed, due (within the reminder window), unreviewed, current."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         rows = [r.as_dict() for r in partners.relevance_report(session, issuer_id=issuer)]
     if as_json:
         _print_json(rows)
@@ -279,7 +282,7 @@ def achievements_review(
     """Record the issuer's relevance review (restarts the review cycle)."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         row = partners.record_review(session, achievement_id, note=note)
         when = row.reviewed_at.date().isoformat()
     typer.echo(f"relevance review of {achievement_id} recorded on {when}")
@@ -290,8 +293,8 @@ def achievements_remind() -> None:
     """Email issuers whose achievements' relevance review is due (once per achievement and due date)."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
-        reminded, notes = partners.send_reminders(session, base_url=_settings().base_url)
+    with unit_of_work() as session:
+        reminded, notes = partners.send_reminders(session, base_url=load_settings().base_url)
         names = [r.name for r in reminded]
     sent = _send(notes)
     typer.echo(f"{len(names)} achievement(s) due, {sent} reminder(s) sent" + "".join(f"\n  {n}" for n in names))
@@ -307,7 +310,7 @@ def achievements_policy(
     """Show or set the organisation's relevance policy (a current partner endorsement required to issue?)."""
     from microcred.partners import services as partners
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         if require_endorsement is None and review_months is None and reminder_days is None:
             policy = partners.get_policy(session, organisation)
         else:

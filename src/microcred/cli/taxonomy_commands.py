@@ -7,8 +7,8 @@ An import is one transaction: on any error nothing is written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,13 +17,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.cli import app
-from microcred.cli._common import fail
-from microcred.errors import DomainError
-from microcred.private_files import private_dir
+from microcred.cli._runtime import NO_TAXONOMY_TABLES, errors, load_settings, session_factory
 from microcred.taxonomy.loader import ImportReport
 
 taxonomy_app = typer.Typer(help="Competency frameworks (ESCO shipped offline, CASE, CSV).", no_args_is_help=True)
@@ -45,40 +42,18 @@ class SuggestKind(StrEnum):
     transversal = "transversal"
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except DomainError as exc:
-        fail(str(exc))
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig) if exc.orig is not None else str(exc)
-        if "no such table" in text or "does not exist" in text:
-            fail("the database has no taxonomy tables yet: run `microcred init` (or `microcred taxonomy import esco`)")
-        fail(f"database error: {text.splitlines()[0] if text else type(exc).__name__}")
-    except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+def _errors() -> AbstractContextManager[None]:
+    """The CLI's error mapping, with the taxonomy's own hint for a database that was never migrated."""
+    return errors(no_tables=NO_TAXONOMY_TABLES)
 
 
 def _factory(*, migrate: bool) -> sessionmaker[Session]:
-    from microcred.db import make_engine, session_factory, upgrade
-    from microcred.settings import get_settings
-
-    try:
-        settings = get_settings()
-    except Exception as exc:  # pydantic ValidationError: a malformed environment variable
-        fail(f"invalid configuration: {str(exc).splitlines()[0]}")
-    if settings.database_url is None:
-        path = settings.data_dir / "microcred.db"
-        if migrate:
-            private_dir(settings.data_dir)  # 0700: it holds personal data and keys
-        elif not path.exists():
-            fail(f"no database at {path}: run `microcred init` first")
-    engine = make_engine(settings.resolved_database_url)
-    if migrate:
-        with _errors():
-            upgrade(engine=engine)
-    return session_factory(engine)
+    """Sessions on the instance database; an import migrates first (its tables may not exist yet)."""
+    settings = load_settings()
+    if not migrate:
+        return session_factory(settings, must_exist=True)
+    with _errors():
+        return session_factory(settings, migrated=True)
 
 
 def _run_import(kind: str, as_json: bool, **kwargs: Any) -> None:

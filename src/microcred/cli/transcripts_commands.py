@@ -17,8 +17,7 @@ from rich.table import Table
 
 from microcred.cli import app
 from microcred.cli._common import fail, read_text, write_output
-from microcred.cli.domain_commands import _session_factory, _settings
-from microcred.cli.lifecycle_commands import _unit_of_work
+from microcred.cli._runtime import load_settings, session_factory, unit_of_work
 
 transcripts_app = typer.Typer(help="CLR 2.0 and registrar transcripts (PDF, CSV).", no_args_is_help=True)
 pathways_app = typer.Typer(help="Stackable pathways: define, follow progress, approve.", no_args_is_help=True)
@@ -49,8 +48,8 @@ def transcripts_clr(
     """A signed CLR 2.0 ClrCredential with every current credential of the earner and their associations."""
     from microcred.transcripts import clr
 
-    with _unit_of_work() as session:
-        document = clr.issue_clr(session, earner, base_url=_settings().base_url, issuer_id=issuer)
+    with unit_of_work() as session:
+        document = clr.issue_clr(session, earner, base_url=load_settings().base_url, issuer_id=issuer)
     write_output(json.dumps(document, ensure_ascii=False, indent=2), out)
     if out is not None:
         count = len(document["credentialSubject"]["verifiableCredential"])
@@ -60,9 +59,21 @@ def transcripts_clr(
 def _transcript(earner: str) -> Transcript:
     from microcred.transcripts import clr, registrar
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         person = clr.find_earner(session, earner)
-        return registrar.transcript(session, person, base_url=_settings().base_url)
+        return registrar.transcript(session, person, base_url=load_settings().base_url)
+
+
+def _write(out: Path, content: bytes | str) -> None:
+    """Write a transcript file (making its folder); a failure is bad input with the reason."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            out.write_bytes(content)
+        else:
+            out.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
 
 
 @transcripts_app.command("pdf")
@@ -76,12 +87,7 @@ def transcripts_pdf(
 
     language, gettext = _gettext(lang)
     data = _transcript(earner)
-    pdf = registrar.to_pdf(data, lang=language, gettext=gettext)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(pdf)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+    _write(out, registrar.to_pdf(data, lang=language, gettext=gettext))
     typer.echo(f"transcript ({len(data.rows)} credential(s), {language}) written to {out}")
 
 
@@ -99,11 +105,7 @@ def transcripts_csv(
     if out is None:
         typer.echo(text, nl=False)
         return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+    _write(out, text)
     typer.echo(f"CSV written to {out}")
 
 
@@ -112,7 +114,7 @@ def transcripts_add_external(
     earner: Earner, path: Annotated[Path, typer.Argument(help="A third-party OB 3.0 credential (JSON-LD or JWT).")]
 ) -> None:
     """Verify a third-party credential and add it to the earner's backpack (it may count toward pathways)."""
-    from microcred.transcripts import clr, external
+    from microcred.transcripts import clr
     from microcred.verification import instance_verifier
 
     text = read_text(path).strip()
@@ -120,11 +122,12 @@ def transcripts_add_external(
         source: dict[str, Any] | str = json.loads(text) if text.startswith("{") else text
     except json.JSONDecodeError as exc:
         fail(f"{path} is not valid JSON: {exc}")
-    settings = _settings()
-    verifier = instance_verifier(_session_factory(settings, must_exist=True), settings)
-    with _unit_of_work() as session:
+    settings = load_settings()
+    verifier = instance_verifier(session_factory(settings, must_exist=True), settings)
+    with unit_of_work() as session:
         person = clr.find_earner(session, earner)
-        row = external.add_external_credential(
+        from microcred import issuing
+        row = issuing.add_external_credential(
             session, person.id, source, verify=verifier.verify, base_url=settings.base_url
         )
     typer.echo(f"external credential {row.id} ({row.achievement_name}, {row.issuer_name}) added")
@@ -144,7 +147,7 @@ def pathways_create(
     """Define a pathway credential from component achievements."""
     from microcred.transcripts import pathways
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         pathway = pathways.create_pathway(
             session,
             achievement_id=achievement,
@@ -165,7 +168,7 @@ def pathways_list() -> None:
     from microcred.transcripts import pathways
 
     table = Table("id", "credential", "rule", "components", "min credits", "ordered", "issue")
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         for p in pathways.list_pathways(session):
             rule = p.rule if p.rule == "all_of" else f"{p.required_count} of {len(p.components)}"
             table.add_row(
@@ -190,9 +193,9 @@ def pathways_progress(
     """The earner's progress toward each pathway."""
     from microcred.transcripts import clr, pathways
 
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         person = clr.find_earner(session, earner)
-        states = [s.to_json() for s in pathways.earner_progress(session, person.id, _settings().base_url)]
+        states = [s.to_json() for s in pathways.earner_progress(session, person.id, load_settings().base_url)]
     if as_json:
         typer.echo(json.dumps(states, indent=2, ensure_ascii=False))
         return
@@ -207,8 +210,8 @@ def pathways_progress(
 @pathways_app.command("approve")
 def pathways_approve(completion: Annotated[str, typer.Argument(help="The pending completion's id.")]) -> None:
     """Issue a pathway credential that was queued for approval."""
-    from microcred.transcripts import pathways
 
-    with _unit_of_work() as session:
-        award = pathways.approve_completion(session, completion, base_url=_settings().base_url)
+    with unit_of_work() as session:
+        from microcred import issuing
+        award = issuing.approve_pathway_completion(session, completion, base_url=load_settings().base_url)
     typer.echo(f"pathway credential issued: award {award.id}")

@@ -14,18 +14,16 @@ from rich.text import Text
 
 from microcred.cli import app
 from microcred.cli._common import EXIT_FAILED, fail, read_bytes, read_json, write_output
+from microcred.cli._runtime import errors
 from microcred.vc import (
     ContextRegistry,
     Ed25519Key,
-    KeyFormatError,
-    SigningError,
-    VCError,
     VerificationResult,
     load_key_file,
     sign_data_integrity,
     sign_jwt,
 )
-from microcred.vc.baking import BakingError, looks_baked, unbake
+from microcred.vc.baking import looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
 from microcred.vc.schema import schema_errors, schema_for
 
@@ -58,10 +56,8 @@ def _registry(extra_contexts: Path | None) -> ContextRegistry:
     registry = ContextRegistry.default()
     if extra_contexts is None:
         return registry
-    try:
+    with errors(prefix="--extra-contexts: "):
         return registry.with_extra_dir(extra_contexts)
-    except VCError as exc:
-        fail(f"--extra-contexts: {exc}")
 
 
 @app.command("sign")
@@ -81,18 +77,17 @@ def sign(
     credential = read_json(file)
     if not isinstance(credential, dict):
         fail(f"{file}: a credential must be a JSON object")
-    try:
-        key_file = load_key_file(read_json(key))
-    except KeyFormatError as exc:
-        fail(f"{key}: {exc}")
+    key_data = read_json(key)
+    with errors(prefix=f"{key}: "):
+        key_file = load_key_file(key_data)
     vm = verification_method or key_file.verification_method or key_file.key.did_key_verification_method
     schema_url = schema_for(credential)
     if schema_url:
-        errors = schema_errors({k: v for k, v in credential.items() if k != "proof"}, schema_url)
-        if errors:
-            fail(f"{file}: does not match the OB 3.0 JSON Schema: {errors[0]}")
+        problems = schema_errors({k: v for k, v in credential.items() if k != "proof"}, schema_url)
+        if problems:
+            fail(f"{file}: does not match the OB 3.0 JSON Schema: {problems[0]}")
     registry = _registry(extra_contexts)
-    try:
+    with errors(prefix=f"{file}: "):
         if fmt is SignFormat.jwt:
             from microcred.vc import jsonld
 
@@ -101,18 +96,16 @@ def sign(
         else:
             signed = sign_data_integrity(credential, key_file.key, vm, created=created, registry=registry)
             typer.echo(json.dumps(signed, indent=2, ensure_ascii=False))
-    except (SigningError, VCError) as exc:
-        fail(f"{file}: {exc}")
 
 
 def _instance_credential(url: str) -> str:
     """A credential served by this instance, read from its store (only this instance's URLs are accepted)."""
-    from microcred.awards.services import export_award, find_award
+    from microcred.awards.queries import export_award, find_award
     from microcred.settings import get_settings
+    from microcred.urls import credential_url
     from microcred.verification import open_instance_store
 
-    base = get_settings().base_url.rstrip("/")
-    prefix = base + "/credentials/"
+    prefix = credential_url("", get_settings().base_url)
     if not url.startswith(prefix):
         fail(f"{url}: only URLs of this instance ({prefix}...) can be verified; download the file instead")
     award_id = url[len(prefix):].split("?", 1)[0].split("#", 1)[0]
@@ -134,10 +127,8 @@ def _inputs(source: str) -> list[tuple[str, Any]]:
         return [(source, _instance_credential(source))]
     raw = read_bytes(Path(source))
     if looks_baked(raw):
-        try:
+        with errors(prefix=f"{source}: "):  # BakingError: an image that carries no readable credential
             return [(source, unbake(raw))]  # a baked PNG / SVG badge: verify what it carries
-        except BakingError as exc:
-            fail(f"{source}: {exc}")
     try:
         text = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -190,16 +181,12 @@ def verify(
     """Verify credentials. Exit 0 if all verified, 1 if any failed, 2 if an input could not be read."""
     from microcred.verification import instance_verifier, load_pinned_keys, open_instance_store
 
-    try:
+    with errors(prefix="--trusted-keys: "):  # KeyFormatError: an unreadable or malformed file
         pinned = load_pinned_keys(trusted_keys)
-    except KeyFormatError as exc:
-        fail(f"--trusted-keys: {exc}")
     registry = _registry(extra_contexts)
     inputs = [item for source in sources for item in _inputs(source)]
-    try:
+    with errors(prefix="trusted keys: "):  # KeyFormatError: a malformed MICROCRED_TRUSTED_KEYS
         verifier = instance_verifier(open_instance_store(), pinned=pinned, registry=registry)
-    except KeyFormatError as exc:
-        fail(f"trusted keys: {exc}")
     console = Console(highlight=False, emoji=False)
     all_ok = True
     for label, credential in inputs:
