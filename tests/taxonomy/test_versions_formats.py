@@ -201,7 +201,7 @@ def test_case_and_csv_frameworks(factory: sessionmaker[Session], tmp_path: Path)
 
 
 def test_http_routes(factory: sessionmaker[Session], tmp_path: Path) -> None:
-    from microcred.taxonomy.routes import router
+    from microcred.web.routes.public.taxonomy import router
 
     with session_scope(factory) as s:
         services.import_esco(s, write_esco_folder(tmp_path / "esco-v1.0.0"))

@@ -8,7 +8,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from microcred.web.i18n import LOCALE_DIR, negotiate, parse_accept_language, translations
+from microcred.i18n import LOCALE_DIR, translations
+from microcred.web.i18n import negotiate, parse_accept_language
 
 ROOT = Path(__file__).resolve().parents[2]
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -2,7 +2,7 @@
 
 Micro-credentials are listed like courses: code, title, term, hours, credits (and unit), level, result, route,
 issue date and the verification URL (with a QR code in the PDF). Messages go through a ``gettext`` callable: the
-web layer's Babel catalogue (`microcred.web.i18n.translations(lang).gettext`) is passed in by the CLI and routes,
+Babel catalogue (`microcred.i18n.translations(lang).gettext`) is passed in by the CLI and routes,
 so this module stays below the web layer.
 """
 

@@ -13,7 +13,7 @@ import microcred
 from microcred.settings import Settings, get_settings
 from microcred.web import apidoc, bodies, errors
 from microcred.web.deps import SessionFactory
-from microcred.web.middleware import BodySizeLimitMiddleware
+from microcred.web.middleware import BodySizeLimitMiddleware, MultipartVerifyRewrite
 
 _HERE = Path(str(resources.files("microcred.web")))
 
@@ -57,52 +57,79 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
-    from microcred.web.routes import api, credentials, identity, pages
-
-    app.include_router(pages.router)
-    app.include_router(credentials.router)
-    app.include_router(identity.router)
-    app.include_router(api.router)
-
-    from microcred.accounts import routes as account_routes
-    from microcred.web.routes import backpack, console
-
-    app.include_router(account_routes.router)
-    app.include_router(console.router)
-    app.include_router(backpack.router)
-
-    from microcred.status import routes as status_routes
-
-    app.include_router(status_routes.router)
-    app.include_router(status_routes.api_router)
-
-    from microcred.taxonomy import routes as taxonomy_routes
-
-    app.include_router(taxonomy_routes.router)
-
-    from microcred.transcripts import routes as transcript_routes
-
-    app.include_router(transcript_routes.public)
-    app.include_router(transcript_routes.backpack)
-    app.include_router(transcript_routes.api)
-
-    from microcred.earners import routes as ownership_routes
-
-    app.include_router(ownership_routes.backpack)
-    app.include_router(ownership_routes.wallet)
-    app.include_router(ownership_routes.api)
-    app.include_router(ownership_routes.verify_upload)
-
-    from microcred.partners import routes as partner_routes  # issue 7: endorsements, relevance, occupations
-
-    app.include_router(partner_routes.public)
-    app.include_router(partner_routes.api)
-    app.include_router(partner_routes.console)
-    app.add_middleware(ownership_routes.MultipartVerifyRewrite)
+    _include_routes(app)
+    app.add_middleware(MultipartVerifyRewrite)
     _attribute_audit_events(app)
     apidoc.install(app)  # every status code and content type a route returns, in the OpenAPI (issue 12)
     app.add_middleware(security.SecurityHeadersMiddleware, docs_prefix=app.docs_url)  # outermost: every response
     return app
+
+
+def _include_routes(app: FastAPI) -> None:
+    """Every router, by audience (routes/{public,api,console,backpack}/<area>.py). The order is the matching order
+    (the first route whose path and method match wins), kept as it was when the routes lived in their subsystems."""
+    from microcred.web.routes.api import assessments as api_assessments
+    from microcred.web.routes.api import awards as api_awards
+    from microcred.web.routes.api import catalog as api_catalog
+    from microcred.web.routes.api import credentials as api_credentials
+    from microcred.web.routes.api import earners as api_earners
+    from microcred.web.routes.api import issuers as api_issuers
+    from microcred.web.routes.api import ownership as api_ownership
+    from microcred.web.routes.api import partners as api_partners
+    from microcred.web.routes.api import status as api_status
+    from microcred.web.routes.api import transcripts as api_transcripts
+    from microcred.web.routes.backpack import credentials as backpack_credentials
+    from microcred.web.routes.backpack import ownership as backpack_ownership
+    from microcred.web.routes.backpack import transcripts as backpack_transcripts
+    from microcred.web.routes.console import accounts as console_accounts
+    from microcred.web.routes.console import awards as console_awards
+    from microcred.web.routes.console import catalog as console_catalog
+    from microcred.web.routes.console import earners as console_earners
+    from microcred.web.routes.console import home as console_home
+    from microcred.web.routes.console import issuers as console_issuers
+    from microcred.web.routes.console import partners as console_partners
+    from microcred.web.routes.public import accounts as public_accounts
+    from microcred.web.routes.public import credentials as public_credentials
+    from microcred.web.routes.public import identity as public_identity
+    from microcred.web.routes.public import pages as public_pages
+    from microcred.web.routes.public import partners as public_partners
+    from microcred.web.routes.public import status as public_status
+    from microcred.web.routes.public import taxonomy as public_taxonomy
+    from microcred.web.routes.public import transcripts as public_transcripts
+    from microcred.web.routes.public import wallet as public_wallet
+
+    for module in (
+        public_pages,
+        public_credentials,
+        api_credentials,
+        public_identity,
+        api_issuers,
+        api_catalog,
+        api_earners,
+        api_awards,
+        api_assessments,
+        public_accounts,
+        console_home,
+        console_issuers,
+        console_accounts,
+        console_catalog,
+        console_earners,
+        console_awards,
+        backpack_credentials,
+        public_status,
+        api_status,
+        public_taxonomy,
+        public_transcripts,
+        backpack_transcripts,
+        api_transcripts,
+        backpack_ownership,
+        public_wallet,
+        api_ownership,
+        public_partners,
+        api_partners,
+        console_partners,
+    ):
+        app.include_router(module.router)
 
 
 def _attribute_audit_events(app: FastAPI) -> None:

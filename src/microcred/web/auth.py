@@ -9,10 +9,10 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 
 from microcred.accounts import services as accounts
-from microcred.accounts.models import User
+from microcred.accounts.services import User
+from microcred.i18n import gettext as _
 from microcred.web import security
 from microcred.web.deps import SessionDep
-from microcred.web.i18n import gettext as _
 
 
 class SignInRequired(Exception):

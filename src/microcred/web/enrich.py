@@ -41,7 +41,7 @@ def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialV
         achievement = catalog.find_achievement(session, view.achievement.id[len(achievement_prefix) :])
         if achievement is not None:
             from microcred.catalog import translations
-            from microcred.web.i18n import current_language
+            from microcred.i18n import current_language
 
             language = current_language()
             if language != achievement.language:

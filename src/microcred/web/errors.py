@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microcred.errors import Conflict, DomainError, InvalidInput, KeyStoreError, NotFound
+from microcred.i18n import gettext as _
 from microcred.vc.errors import KeyFormatError, SigningError, VCError
-from microcred.web.i18n import gettext as _
 from microcred.web.negotiation import wants_html
 
 log = logging.getLogger("microcred.web")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from microcred.web.i18n import gettext as _
+from microcred.i18n import gettext as _
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

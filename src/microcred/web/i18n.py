@@ -1,84 +1,30 @@
-"""English and French: gettext catalogues (Babel), the reader's language, and Jinja2's i18n callables.
+"""The HTTP side of English and French: the request's language (middleware) and Jinja2's i18n callables.
 
-The French catalogue is the ``.po`` file under ``web/locale``; it is compiled in memory when first needed (Babel's
-``write_mo``), so a fresh clone works without a build step and the ``.po`` stays the only source. The language of
-a request is, in order: the ``lang`` cookie set by the language switch, the ``Accept-Language`` header, the
-instance default (``MICROCRED_DEFAULT_LANGUAGE``).
+The catalogues, gettext/ngettext and the current-language context variable are ``microcred.i18n`` (the domain and
+the CLI translate too). The language of a request is, in order: the ``lang`` cookie set by the language switch,
+the ``Accept-Language`` header, the instance default (``MICROCRED_DEFAULT_LANGUAGE``).
 """
 
 from __future__ import annotations
 
-import gettext as _gettext
-import io
-from contextvars import ContextVar
-from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from markupsafe import Markup
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-LANGUAGES = ("en", "fr")
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+from microcred.i18n import LANGUAGES, current_language, reset_language, translations, use_language
+
 COOKIE = "lang"
-LOCALE_DIR = Path(str(resources.files("microcred.web"))) / "locale"
-
-_current: ContextVar[str] = ContextVar("microcred_language", default="en")
-
-
-@cache
-def translations(language: str) -> _gettext.NullTranslations:
-    """The compiled catalogue for ``language`` (English is the source language: no catalogue)."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not po.exists():
-        return _gettext.NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return _gettext.GNUTranslations(buffer)
-
-
-def current_language() -> str:
-    return _current.get()
-
-
-def set_language(language: str) -> None:
-    _current.set(language if language in LANGUAGES else "en")
-
-
-def gettext(message: str, **variables: Any) -> str:
-    """``message`` in the current language, %-formatted with ``variables`` (plain text, for Python code)."""
-    text = translations(_current.get()).gettext(message)
-    return text % variables if variables else text
-
-
-def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
-    text = translations(_current.get()).ngettext(singular, plural, n)
-    variables.setdefault("num", n)
-    return text % variables
-
-
-_ = gettext
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogue where it is translated later (``_(variable)`` in a template)."""
-    return message
 
 
 def _template_gettext(message: str, **variables: Any) -> Markup:
     # As Jinja2's newstyle gettext: the translation is trusted markup, the variables are escaped.
-    text = Markup(translations(_current.get()).gettext(message))
+    text = Markup(translations(current_language()).gettext(message))
     return text % variables if variables else text
 
 
 def _template_ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
-    text = Markup(translations(_current.get()).ngettext(singular, plural, n))
+    text = Markup(translations(current_language()).ngettext(singular, plural, n))
     variables.setdefault("num", n)
     return text % variables
 
@@ -146,8 +92,8 @@ class LanguageMiddleware:
                 accept = value.decode("latin-1")
         language = negotiate(cookie, accept, self.default)
         scope.setdefault("state", {})["language"] = language
-        token = _current.set(language)
+        token = use_language(language)
         try:
             await self.app(scope, receive, send)
         finally:
-            _current.reset(token)
+            reset_language(token)

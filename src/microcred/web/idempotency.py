@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from microcred.idempotency import services as idempotency
-from microcred.idempotency.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -78,7 +77,7 @@ def execute(
 ) -> Response:
     """Run ``work`` (it returns the JSON content and the award it is about, and does not commit) once per key,
     store its response with the key, commit; or replay the stored response of an earlier request with the key."""
-    claimed: IdempotencyKey | None = None
+    claimed = None  # the key's row (idempotency.claim's), once this request holds it
     if key is not None:
         digest = idempotency.request_digest(
             {"path": dict(request.path_params), "body": body.model_dump(mode="json") if body is not None else None}

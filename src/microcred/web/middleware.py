@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,3 +85,20 @@ class BodySizeLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+_MULTIPART = re.compile(rb"multipart/form-data", re.IGNORECASE)
+
+
+class MultipartVerifyRewrite:
+    """Route ``POST /credentials/verify`` with a multipart body to the upload handler (JSON bodies are unchanged)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path") == "/credentials/verify":
+            content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+            if _MULTIPART.match(content_type):
+                scope = {**scope, "path": "/credentials/verify/upload", "raw_path": b"/credentials/verify/upload"}
+        await self.app(scope, receive, send)

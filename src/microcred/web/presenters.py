@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from microcred.i18n import N_
 from microcred.vc.endorsement import read_endorsement_comment
 from microcred.vc.ob import EXT_OUTCOME_KIND, OUTCOME_LINE
-from microcred.web.i18n import N_
 
 CHECK_LABELS = {
     "format": N_("Format"),
@@ -80,7 +80,7 @@ def format_date(value: Any) -> str | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return text
-    from microcred.web.i18n import current_language
+    from microcred.i18n import current_language
 
     language = current_language()
     if moment.tzinfo is not None:

@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from microcred.accounts import services as accounts
+from microcred.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
 from microcred.web import security
 from microcred.web.auth import user_from_cookie
-from microcred.web.i18n import LANGUAGE_NAMES, LANGUAGES, current_language
 
 
 def page_context(request: Request) -> dict[str, Any]:

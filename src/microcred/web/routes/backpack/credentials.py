@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from microcred.accounts.models import User
+from microcred.accounts.services import User
 from microcred.awards import services as awards
 from microcred.catalog import translations
+from microcred.i18n import current_language
 from microcred.web import verification
 from microcred.web.auth import require_earner
 from microcred.web.deps import SessionDep, SettingsDep
-from microcred.web.i18n import current_language
 from microcred.web.presenters import CHECK_LABELS, format_date
 from microcred.web.render import render
 

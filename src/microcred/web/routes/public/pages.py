@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from microcred.awards import services as awards
 from microcred.awards.exports import award_erased
-from microcred.awards.models import Award
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.errors import InvalidInput
+from microcred.i18n import gettext as _
 from microcred.issuers import services as issuers
 from microcred.ownership import sharing
 from microcred.vc.baking import BakingError, looks_baked, unbake
@@ -25,9 +26,8 @@ from microcred.web import verification
 from microcred.web.auth import CsrfChecked, user_from_cookie
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
-from microcred.web.i18n import gettext as _
 from microcred.web.presenters import present
-from microcred.web.routes.credentials import render_private, render_verdict
+from microcred.web.routes.public.credentials import render_private, render_verdict
 
 router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -119,39 +119,64 @@ def verify_submit(
         raw = file.file.read(settings.max_body_bytes + 1)
         if not raw.strip():
             return _form(
-                request, templates, settings, error=_("the uploaded file is empty"), submitted="",
-                status_code=400, error_field=field,
+                request,
+                templates,
+                settings,
+                error=_("the uploaded file is empty"),
+                submitted="",
+                status_code=400,
+                error_field=field,
             )
         try:
             text = unbake(raw).strip() if looks_baked(raw) else raw.decode("utf-8-sig").strip()
         except BakingError as exc:
             return _form(
-                request, templates, settings, error=_("this badge image carries no credential (%(reason)s)",
-                                                      reason=str(exc)),
-                submitted="", status_code=400, error_field=field,
+                request,
+                templates,
+                settings,
+                error=_("this badge image carries no credential (%(reason)s)", reason=str(exc)),
+                submitted="",
+                status_code=400,
+                error_field=field,
             )
         except UnicodeDecodeError:
             return _form(
-                request, templates, settings, error=_("the uploaded file is not UTF-8 text (JSON or a JWT)"),
-                submitted="", status_code=400, error_field=field,
+                request,
+                templates,
+                settings,
+                error=_("the uploaded file is not UTF-8 text (JSON or a JWT)"),
+                submitted="",
+                status_code=400,
+                error_field=field,
             )
     elif not text and address:
         field = "url"
         ours, award = _stored_award(session, settings, address)
         if not ours:
             return _form(
-                request, templates, settings,
+                request,
+                templates,
+                settings,
                 error=_(
                     "only addresses of credentials issued on this site (%(base)s) are looked up; this site does "
                     "not fetch other addresses. Download the credential and upload its file instead.",
                     base=settings.base_url,
                 ),
-                submitted="", submitted_url=address, status_code=400, error_field=field,
+                submitted="",
+                submitted_url=address,
+                status_code=400,
+                error_field=field,
             )
         if award is None:
             return _form(
-                request, templates, settings, error=_("no credential of this site has this address"),
-                submitted="", submitted_url=address, status_code=404, error_field=field,
+                request,
+                templates,
+                settings,
+                error=_("no credential of this site has this address"),
+                submitted="",
+                submitted_url=address,
+                status_code=404,
+                error_field=field,
             )
         erased = award_erased(session, award)
         viewer = user_from_cookie(request, session)
@@ -164,8 +189,12 @@ def verify_submit(
         return render_verdict(request, templates, view)
     if not text:
         return _form(
-            request, templates, settings, error=_("paste a credential, upload a file or give an address first"),
-            submitted="", status_code=400,
+            request,
+            templates,
+            settings,
+            error=_("paste a credential, upload a file or give an address first"),
+            submitted="",
+            status_code=400,
         )
     source: dict[str, Any] | str
     if text.startswith("{"):
@@ -178,7 +207,9 @@ def verify_submit(
                 settings,
                 error=_(
                     "this is not valid JSON (%(msg)s, line %(line)s, column %(column)s)",
-                    msg=exc.msg, line=exc.lineno, column=exc.colno,
+                    msg=exc.msg,
+                    line=exc.lineno,
+                    column=exc.colno,
                 ),
                 submitted=text if field == "credential" else "",
                 status_code=400,

@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from microcred.accounts import mail
 from microcred.accounts import services as accounts
-from microcred.accounts.models import User
+from microcred.accounts.services import User
 from microcred.db.base import utcnow
+from microcred.i18n import LANGUAGES, current_language
+from microcred.i18n import gettext as _
 from microcred.web import security
 from microcred.web.auth import CsrfChecked, CurrentUser, safe_next
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.i18n import COOKIE as LANGUAGE_COOKIE
-from microcred.web.i18n import LANGUAGES, current_language
-from microcred.web.i18n import gettext as _
 from microcred.web.render import render
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False, dependencies=[CsrfChecked])

@@ -66,15 +66,21 @@ def instance_did_document(session: SessionDep, settings: SettingsDep) -> JSONRes
     return JSONResponse(document, media_type=DID_MEDIA_TYPE)
 
 
-@router.get("/issuers/{org_id}/did.json", summary="did:web document of an organisation",
-            responses={200: {"content": {DID_MEDIA_TYPE: {}}}})
+@router.get(
+    "/issuers/{org_id}/did.json",
+    summary="did:web document of an organisation",
+    responses={200: {"content": {DID_MEDIA_TYPE: {}}}},
+)
 def organisation_did_document(org_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     org = issuers.get_organisation(session, org_id)
     return JSONResponse(issuers.did_document(session, org, settings.base_url), media_type=DID_MEDIA_TYPE)
 
 
-@router.get("/issuers/{org_id}", summary="OB 3.0 Profile of an organisation",
-            responses={200: {"content": {"application/ld+json": {}}}})
+@router.get(
+    "/issuers/{org_id}",
+    summary="OB 3.0 Profile of an organisation",
+    responses={200: {"content": {"application/ld+json": {}}}},
+)
 def organisation_profile(org_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     org = issuers.get_organisation(session, org_id)
     document = {"@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT], **issuers.profile(org, settings.base_url)}

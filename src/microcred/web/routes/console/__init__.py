@@ -1,0 +1,1 @@
+"""The staff console (`/console/...`, HTML, session + CSRF): one module per area."""
