@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred.errors import Unavailable
 from microcred.settings import Settings, get_settings
 from microcred.vc import ContextRegistry, KeyFormatError, Verifier, default_resolver
+from microcred.vc.fetch import fetch_json
 from microcred.vc.statuslist import BitstringStatusChecker
 
 log = logging.getLogger("microcred.verification")
@@ -54,7 +56,7 @@ REMOTE_MAX_BYTES = 256 * 1024
 REMOTE_CACHE_SECONDS = 300.0
 
 
-class StatusListUnavailable(Exception):
+class StatusListUnavailable(Unavailable):
     """A status list that may not or cannot be fetched (the checker reports "status could not be checked")."""
 
 
@@ -63,23 +65,14 @@ _remote_lock = threading.Lock()
 
 
 def _https_fetch(url: str) -> Any:
-    import httpx
-
-    with (
-        httpx.Client(timeout=httpx.Timeout(REMOTE_TIMEOUT_SECONDS), follow_redirects=False) as client,
-        client.stream("GET", url, headers={"Accept": "application/vc+ld+json, application/ld+json"}) as response,
-    ):
-        if response.status_code != 200:
-            raise StatusListUnavailable(f"{url} answered HTTP {response.status_code}")
-        body = b""
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > REMOTE_MAX_BYTES:
-                raise StatusListUnavailable(f"{url} returned more than {REMOTE_MAX_BYTES} bytes")
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise StatusListUnavailable(f"{url} did not return JSON") from None
+    """A status list from a trusted host: the one size-limited fetch of the standards core, with our limits."""
+    return fetch_json(
+        url,
+        accept="application/vc+ld+json, application/ld+json",
+        error=StatusListUnavailable,
+        max_bytes=REMOTE_MAX_BYTES,
+        timeout_seconds=REMOTE_TIMEOUT_SECONDS,
+    )
 
 
 class StatusListFetcher:

@@ -170,10 +170,25 @@ def test_pinned_and_default_chain() -> None:
         chain.resolve("did:web:h.example#k")
 
 
-def test_default_fetch_refuses_non_200_and_large_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+def _status_list_fetch() -> tuple[Any, type[Exception]]:
+    from microcred import verification
+
+    return verification._https_fetch, verification.StatusListUnavailable
+
+
+def _key_document_fetch() -> tuple[Any, type[Exception]]:
+    from microcred.vc import resolvers
+
+    return resolvers._default_fetch, KeyResolutionError
+
+
+@pytest.mark.parametrize("fetcher", [_key_document_fetch, _status_list_fetch], ids=["key-document", "status-list"])
+def test_default_fetch_refuses_non_200_and_large_bodies(monkeypatch: pytest.MonkeyPatch, fetcher: Any) -> None:
+    """Key documents and status lists go through the one size-limited fetch: same limits, same refusals, each
+    reported as its caller's error."""
     import httpx
 
-    from microcred.vc import resolvers
+    fetch, error = fetcher()
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/big/did.json":
@@ -190,13 +205,13 @@ def test_default_fetch_refuses_non_200_and_large_bodies(monkeypatch: pytest.Monk
         return original(*args, transport=httpx.MockTransport(handler), **kwargs)
 
     monkeypatch.setattr(httpx, "Client", client)
-    with pytest.raises(KeyResolutionError, match="more than"):
-        resolvers._default_fetch("https://h.example/big/did.json")
-    with pytest.raises(KeyResolutionError, match="did not return JSON"):
-        resolvers._default_fetch("https://h.example/text/did.json")
-    with pytest.raises(KeyResolutionError, match="HTTP 404"):
-        resolvers._default_fetch("https://h.example/missing/did.json")
-    assert resolvers._default_fetch("https://h.example/ok/did.json") == {"id": "did:web:h.example:ok"}
+    with pytest.raises(error, match="more than 262144 bytes"):
+        fetch("https://h.example/big/did.json")
+    with pytest.raises(error, match="did not return JSON"):
+        fetch("https://h.example/text/did.json")
+    with pytest.raises(error, match="HTTP 404"):
+        fetch("https://h.example/missing/did.json")
+    assert fetch("https://h.example/ok/did.json") == {"id": "did:web:h.example:ok"}
 
 
 def test_decode_multibase_rejects_non_strings() -> None:

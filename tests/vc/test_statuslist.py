@@ -194,3 +194,27 @@ def test_not_a_list_credential() -> None:
     checker = BitstringStatusChecker(lambda url: ["x"], Verifier(default_resolver(), now=lambda: NOW))
     passed, text = checker(status_entry(LIST_URL, 1, "revocation"), sample_credential(issuer_id=KEY.did_key))
     assert not passed and "not a status list credential" in text
+
+
+def test_status_list_errors_are_standards_errors_and_still_value_errors() -> None:
+    """One error model: a list that cannot be read is a VCError (the error table maps it), and callers that
+    catch ValueError around decoding keep catching it."""
+    from microcred.errors import outcome
+    from microcred.vc.errors import VCError
+
+    with pytest.raises(StatusListError) as caught:
+        decode_bitstring("not multibase")
+    assert isinstance(caught.value, VCError) and isinstance(caught.value, ValueError)
+    result = outcome(caught.value)
+    assert result is not None and result.http_status == 400
+
+
+def test_an_unfetchable_status_list_is_unavailable() -> None:
+    """The instance's status-list fetcher refuses with a domain `Unavailable` (503 / exit 3), not a bare Exception."""
+    from microcred.errors import Unavailable, outcome
+    from microcred.verification import StatusListUnavailable
+
+    error = StatusListUnavailable("https://elsewhere.example/status/1 is not on this instance or on a trusted host")
+    assert isinstance(error, Unavailable)
+    result = outcome(error)
+    assert result is not None and result.http_status == 503

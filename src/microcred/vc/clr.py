@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from microcred.vc.contexts import CLR_V2P0_CONTEXT, CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
+from microcred.vc.kwargs import reject_unknown
 from microcred.vc.ob import IssuerProfile, SubjectIdentity
 from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, SCHEMA_TYPE, schema_errors
 
@@ -46,6 +47,47 @@ class Association:
         }
 
 
+class ClrOptions(TypedDict, total=False):
+    """The optional keyword arguments of :func:`build_clr_credential`."""
+
+    associations: list[Association] | tuple[Association, ...]
+    partial: bool | None
+    description: str | None
+    extra_contexts: tuple[str, ...]
+
+
+def _check_credentials(credentials: list[dict[str, Any]]) -> None:
+    """A CLR holds at least one credential, each a valid OB 3.0 AchievementCredential."""
+    if not credentials:
+        raise SchemaValidationError(["credentialSubject.verifiableCredential: a CLR holds at least one credential"])
+    for index, item in enumerate(credentials):
+        errors = schema_errors(item, ACHIEVEMENT_CREDENTIAL_SCHEMA)
+        if errors:
+            raise SchemaValidationError([f"verifiableCredential[{index}]: {e}" for e in errors])
+
+
+def _achievements(credentials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The credentials' achievements, each id once (first seen first)."""
+    achievements: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in credentials:
+        achievement = item.get("credentialSubject", {}).get("achievement")
+        if isinstance(achievement, dict) and achievement.get("id") not in seen:
+            seen.add(str(achievement.get("id")))
+            achievements.append(achievement)
+    return achievements
+
+
+def _contexts(credentials: list[dict[str, Any]], extra_contexts: tuple[str, ...]) -> list[str]:
+    contexts = [CREDENTIALS_V2, CLR_V2P0_CONTEXT, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, *extra_contexts]
+    # The achievements copied into the CLR subject keep their terms: bring along their credentials' contexts.
+    for item in credentials:
+        for url in item.get("@context", []):
+            if isinstance(url, str) and url not in contexts:
+                contexts.append(url)
+    return contexts
+
+
 def build_clr_credential(
     *,
     credential_id: str,
@@ -54,26 +96,16 @@ def build_clr_credential(
     name: str,
     credentials: list[dict[str, Any]],
     valid_from: datetime,
-    associations: list[Association] | tuple[Association, ...] = (),
-    partial: bool | None = None,
-    description: str | None = None,
-    extra_contexts: tuple[str, ...] = (),
+    **options: Unpack[ClrOptions],
 ) -> dict[str, Any]:
     """An unsigned ``ClrCredential`` holding ``credentials`` (each already signed, kept byte-for-byte as given)."""
-    if not credentials:
-        raise SchemaValidationError(["credentialSubject.verifiableCredential: a CLR holds at least one credential"])
-    for index, item in enumerate(credentials):
-        errors = schema_errors(item, ACHIEVEMENT_CREDENTIAL_SCHEMA)
-        if errors:
-            raise SchemaValidationError([f"verifiableCredential[{index}]: {e}" for e in errors])
-    achievements: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for item in credentials:
-        achievement = item.get("credentialSubject", {}).get("achievement")
-        if isinstance(achievement, dict) and achievement.get("id") not in seen:
-            seen.add(str(achievement.get("id")))
-            achievements.append(achievement)
-    known = seen
+    reject_unknown(options, ClrOptions, "build_clr_credential")
+    associations = tuple(options.get("associations", ()))
+    partial = options.get("partial")
+    description = options.get("description")
+    _check_credentials(credentials)
+    achievements = _achievements(credentials)
+    known = {str(achievement.get("id")) for achievement in achievements}
     for association in associations:
         missing = {association.source_id, association.target_id} - known
         if missing:
@@ -84,14 +116,8 @@ def build_clr_credential(
     subject_json["achievement"] = achievements
     if associations:
         subject_json["association"] = [a.to_json() for a in associations]
-    contexts = [CREDENTIALS_V2, CLR_V2P0_CONTEXT, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, *extra_contexts]
-    # The achievements copied into the CLR subject keep their terms: bring along their credentials' contexts.
-    for item in credentials:
-        for url in item.get("@context", []):
-            if isinstance(url, str) and url not in contexts:
-                contexts.append(url)
     credential: dict[str, Any] = {
-        "@context": contexts,
+        "@context": _contexts(credentials, tuple(options.get("extra_contexts", ()))),
         "id": credential_id,
         "type": ["VerifiableCredential", "ClrCredential"],
         "issuer": issuer.to_json(),

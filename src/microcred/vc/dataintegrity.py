@@ -167,16 +167,8 @@ def proofs_of(document: dict[str, Any]) -> list[Any]:
     return proof if isinstance(proof, list) else [proof]
 
 
-def verify_proof(
-    document: dict[str, Any],
-    proof: Any,
-    resolver: KeyResolver,
-    *,
-    registry: ContextRegistry | None = None,
-    expected_purpose: str = "assertionMethod",
-    reference: bool = False,
-) -> ProofOutcome:
-    """Verify one Data Integrity proof of ``document``; never raises for bad input, reports why instead."""
+def _proof_header_problem(proof: Any, expected_purpose: str) -> ProofOutcome | None:
+    """Why ``proof`` cannot be one of ours (not an object, other suite, no key, other purpose); None if it can."""
     if not isinstance(proof, dict):
         return ProofOutcome(False, "the proof is not a JSON object")
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
@@ -190,27 +182,55 @@ def verify_proof(
         return ProofOutcome(False, "the proof has no verificationMethod")
     if proof.get("proofPurpose") != expected_purpose:
         return ProofOutcome(False, f"proof purpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}", vm)
+    return None
+
+
+def _signature(proof: dict[str, Any]) -> bytes:
+    """The proofValue's bytes (empty when it is not base58btc multibase)."""
+    proof_value = proof.get("proofValue")
+    try:
+        return decode_multibase_base58(proof_value) if isinstance(proof_value, str) else b""
+    except KeyFormatError:
+        return b""
+
+
+def _contexts_match(document: dict[str, Any], options: dict[str, Any]) -> bool:
+    """A proof's own @context, when it has one, must be the start of the document's."""
+    if "@context" not in options:
+        return True
+    doc_ctx = document.get("@context")
+    doc_list = doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]
+    proof_ctx = options["@context"]
+    proof_list = proof_ctx if isinstance(proof_ctx, list) else [proof_ctx]
+    return bool(doc_list[: len(proof_list)] == proof_list)
+
+
+def verify_proof(
+    document: dict[str, Any],
+    proof: Any,
+    resolver: KeyResolver,
+    *,
+    registry: ContextRegistry | None = None,
+    expected_purpose: str = "assertionMethod",
+    reference: bool = False,
+) -> ProofOutcome:
+    """Verify one Data Integrity proof of ``document``; never raises for bad input, reports why instead."""
+    problem = _proof_header_problem(proof, expected_purpose)
+    if problem is not None:
+        return problem
+    vm: str = proof["verificationMethod"]
     created: datetime | None = None
     if "created" in proof:
         try:
             created = parse_datetime(proof["created"])
         except ValueError as exc:
             return ProofOutcome(False, f"the proof's created date is invalid: {exc}", vm)
-    proof_value = proof.get("proofValue")
-    try:
-        signature = decode_multibase_base58(proof_value) if isinstance(proof_value, str) else b""
-    except KeyFormatError:
-        signature = b""
+    signature = _signature(proof)
     if len(signature) != 64:
         return ProofOutcome(False, "proofValue is not a base58btc-encoded 64-byte Ed25519 signature", vm)
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in options:
-        doc_ctx = document.get("@context")
-        doc_list = doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]
-        proof_ctx = options["@context"]
-        proof_list = proof_ctx if isinstance(proof_ctx, list) else [proof_ctx]
-        if doc_list[: len(proof_list)] != proof_list:
-            return ProofOutcome(False, "the proof's @context does not match the start of the document's @context", vm)
+    if not _contexts_match(document, options):
+        return ProofOutcome(False, "the proof's @context does not match the start of the document's @context", vm)
     options["@context"] = document.get("@context")
     try:
         resolved = resolver.resolve(vm)
@@ -222,7 +242,10 @@ def verify_proof(
         return ProofOutcome(False, f"the document could not be canonicalized: {exc}", vm, resolved, created)
     if not resolved.key.verify(signature, message):
         return ProofOutcome(
-            False, "the signature does not match the document (it was altered or signed by another key)",
-            vm, resolved, created,
+            False,
+            "the signature does not match the document (it was altered or signed by another key)",
+            vm,
+            resolved,
+            created,
         )
     return ProofOutcome(True, f"signed by {vm}", vm, resolved, created)

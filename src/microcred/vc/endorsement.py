@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
+from microcred.vc.kwargs import reject_unknown
 from microcred.vc.ob import IssuerProfile
 from microcred.vc.schema import ENDORSEMENT_CREDENTIAL_SCHEMA, SCHEMA_TYPE, schema_errors
 
@@ -61,6 +62,17 @@ def read_endorsement_comment(text: str | None) -> EndorsementAnswers:
     )
 
 
+class EndorsementOptions(TypedDict, total=False):
+    """The optional keyword arguments of :func:`build_endorsement_credential`."""
+
+    comment: str | None
+    description: str | None
+    valid_until: datetime | None
+    extra_contexts: tuple[str, ...]
+    subject_extra: dict[str, Any] | None
+    credential_status: dict[str, Any] | None
+
+
 def build_endorsement_credential(
     *,
     credential_id: str,
@@ -68,12 +80,7 @@ def build_endorsement_credential(
     endorsed_id: str,
     name: str,
     valid_from: datetime,
-    comment: str | None = None,
-    description: str | None = None,
-    valid_until: datetime | None = None,
-    extra_contexts: tuple[str, ...] = (),
-    subject_extra: dict[str, Any] | None = None,
-    credential_status: dict[str, Any] | None = None,
+    **options: Unpack[EndorsementOptions],
 ) -> dict[str, Any]:
     """An unsigned ``EndorsementCredential`` validated against the 1EdTech schema.
 
@@ -81,12 +88,17 @@ def build_endorsement_credential(
     (the vocabulary check refuses undefined terms when signing). ``credential_status``: e.g. a
     BitstringStatusListEntry (revocation) in the endorser's list.
     """
+    reject_unknown(options, EndorsementOptions, "build_endorsement_credential")
+    comment = options.get("comment")
+    description = options.get("description")
+    valid_until = options.get("valid_until")
+    credential_status = options.get("credential_status")
     subject: dict[str, Any] = {"id": endorsed_id, "type": ["EndorsementSubject"]}
     if comment:
         subject["endorsementComment"] = comment
-    subject.update(subject_extra or {})
+    subject.update(options.get("subject_extra") or {})
     credential: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, *extra_contexts],
+        "@context": [CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, *options.get("extra_contexts", ())],
         "id": credential_id,
         "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": name,

@@ -56,6 +56,41 @@ def sign_holder_jwt(
         )
 
 
+def _holder_key(header: dict[str, Any]) -> tuple[Ed25519Key, str]:
+    """The key the proof names (exactly one of a did:key ``kid`` or a public ``jwk``) and the holder's DID."""
+    kid, jwk = header.get("kid"), header.get("jwk")
+    if (kid is None) == (jwk is None):
+        raise HolderProofError("the proof must name its key by exactly one of kid (a did:key URL) or jwk")
+    try:
+        if isinstance(kid, str):
+            return key_from_did_key(kid), kid.split("#", 1)[0]
+        if isinstance(jwk, dict):
+            if "d" in jwk:
+                raise HolderProofError("the jwk header must not carry a private key")
+            key = Ed25519Key.from_jwk(jwk)
+            return key, key.did_key
+        raise HolderProofError("the proof's kid must be a string and jwk an object")
+    except (KeyResolutionError, KeyFormatError) as exc:
+        raise HolderProofError(f"the proof's key cannot be used: {exc}") from None
+
+
+def _check_claims(payload: dict[str, Any], audience: str, max_age_seconds: int, now: float | None) -> str:
+    """``aud``, ``iat`` freshness and a ``nonce``; returns the nonce."""
+    aud = payload.get("aud")
+    if aud != audience and not (isinstance(aud, list) and audience in aud):
+        raise HolderProofError(f"the proof's aud must be {audience!r}")
+    iat = payload.get("iat")
+    current = time.time() if now is None else now
+    if not isinstance(iat, int | float) or isinstance(iat, bool):
+        raise HolderProofError("the proof has no iat (issued-at time)")
+    if iat > current + 60 or iat < current - max_age_seconds:
+        raise HolderProofError(f"the proof's iat is outside the accepted window ({max_age_seconds} s)")
+    nonce = payload.get("nonce")
+    if not isinstance(nonce, str) or not nonce:
+        raise HolderProofError("the proof carries no nonce")
+    return nonce
+
+
 def verify_holder_jwt(
     token: str, *, typ: str, audience: str, max_age_seconds: int = 300, now: float | None = None
 ) -> HolderProof:
@@ -72,41 +107,16 @@ def verify_holder_jwt(
         raise HolderProofError(f"the proof's typ must be {typ!r} (got {str(header.get('typ'))[:60]!r})")
     if header.get("alg") not in ACCEPTED_ALGS:
         raise HolderProofError(f"proof algorithm {str(header.get('alg'))[:20]!r} is not supported (use EdDSA)")
-    kid, jwk = header.get("kid"), header.get("jwk")
-    if (kid is None) == (jwk is None):
-        raise HolderProofError("the proof must name its key by exactly one of kid (a did:key URL) or jwk")
-    try:
-        if isinstance(kid, str):
-            key = key_from_did_key(kid)
-            did = kid.split("#", 1)[0]
-        elif isinstance(jwk, dict):
-            if "d" in jwk:
-                raise HolderProofError("the jwk header must not carry a private key")
-            key = Ed25519Key.from_jwk(jwk)
-            did = key.did_key
-        else:
-            raise HolderProofError("the proof's kid must be a string and jwk an object")
-    except (KeyResolutionError, KeyFormatError) as exc:
-        raise HolderProofError(f"the proof's key cannot be used: {exc}") from None
+    key, did = _holder_key(header)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             jws.deserialize_compact(
-                token.strip(), OKPKey.import_key(key.public_jwk()),  # type: ignore[arg-type]
+                token.strip(),
+                OKPKey.import_key(key.public_jwk()),  # type: ignore[arg-type]
                 algorithms=list(ACCEPTED_ALGS),
             )
     except (JoseError, ValueError):
         raise HolderProofError("the proof's signature does not match its key") from None
-    aud = payload.get("aud")
-    if aud != audience and not (isinstance(aud, list) and audience in aud):
-        raise HolderProofError(f"the proof's aud must be {audience!r}")
-    iat = payload.get("iat")
-    current = time.time() if now is None else now
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
-        raise HolderProofError("the proof has no iat (issued-at time)")
-    if iat > current + 60 or iat < current - max_age_seconds:
-        raise HolderProofError(f"the proof's iat is outside the accepted window ({max_age_seconds} s)")
-    nonce = payload.get("nonce")
-    if not isinstance(nonce, str) or not nonce:
-        raise HolderProofError("the proof carries no nonce")
+    nonce = _check_claims(payload, audience, max_age_seconds, now)
     return HolderProof(did=did, nonce=nonce, payload=payload)

@@ -166,6 +166,27 @@ class KeyFile:
     controller: str | None
 
 
+def _private_key(data: dict[str, Any]) -> Ed25519Key | None:
+    """The private key in whichever of the known fields carries it (first match wins); None if none does."""
+    if isinstance(data.get("secretKeyMultibase"), str):
+        return Ed25519Key.from_secret_multibase(data["secretKeyMultibase"])
+    if isinstance(data.get("privateKeyMultibase"), str):
+        return Ed25519Key.from_secret_multibase(data["privateKeyMultibase"])
+    if isinstance(data.get("privateKeyHex"), str):
+        try:
+            raw = bytes.fromhex(data["privateKeyHex"])
+        except ValueError:
+            raise KeyFormatError("privateKeyHex is not hexadecimal") from None
+        if len(raw) not in (32, 64):
+            raise KeyFormatError("privateKeyHex must be 32 or 64 bytes")
+        return Ed25519Key.from_seed(raw[:32])
+    if isinstance(data.get("privateKeyJwk"), dict):
+        return Ed25519Key.from_jwk(data["privateKeyJwk"])
+    if data.get("kty") == "OKP" and "d" in data:
+        return Ed25519Key.from_jwk(data)
+    return None
+
+
 def load_key_file(data: Any) -> KeyFile:
     """Read the key-file forms users bring.
 
@@ -178,23 +199,7 @@ def load_key_file(data: Any) -> KeyFile:
         raise KeyFormatError("a key file must be a JSON object")
     if isinstance(data.get("keyPair"), dict):
         data = data["keyPair"]
-    key: Ed25519Key | None = None
-    if isinstance(data.get("secretKeyMultibase"), str):
-        key = Ed25519Key.from_secret_multibase(data["secretKeyMultibase"])
-    elif isinstance(data.get("privateKeyMultibase"), str):
-        key = Ed25519Key.from_secret_multibase(data["privateKeyMultibase"])
-    elif isinstance(data.get("privateKeyHex"), str):
-        try:
-            raw = bytes.fromhex(data["privateKeyHex"])
-        except ValueError:
-            raise KeyFormatError("privateKeyHex is not hexadecimal") from None
-        if len(raw) not in (32, 64):
-            raise KeyFormatError("privateKeyHex must be 32 or 64 bytes")
-        key = Ed25519Key.from_seed(raw[:32])
-    elif isinstance(data.get("privateKeyJwk"), dict):
-        key = Ed25519Key.from_jwk(data["privateKeyJwk"])
-    elif data.get("kty") == "OKP" and "d" in data:
-        key = Ed25519Key.from_jwk(data)
+    key = _private_key(data)
     if key is None:
         raise KeyFormatError(
             "no private key found: expected secretKeyMultibase, privateKeyMultibase, privateKeyHex or a private JWK"

@@ -15,6 +15,7 @@ from typing import Any, TypedDict, Unpack
 from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
+from microcred.vc.kwargs import reject_unknown
 from microcred.vc.outcomes import EXT_OUTCOME_KIND as EXT_OUTCOME_KIND
 from microcred.vc.outcomes import OUTCOME_KIND_FRAMEWORK as OUTCOME_KIND_FRAMEWORK
 from microcred.vc.outcomes import OUTCOME_KIND_URL as OUTCOME_KIND_URL
@@ -374,6 +375,7 @@ def build_achievement_credential(
 
     Only standard contexts (VC 2.0, OB 3.0.3 and its extensions): every conformant verifier can read it.
     ``credential_status``: at most ONE status entry (OB 3.0 types ``credentialStatus`` as one object)."""
+    reject_unknown(options, CredentialOptions, "build_achievement_credential")
     valid_until = options.get("valid_until")
     awarded_date = options.get("awarded_date")
     credential_status = options.get("credential_status")

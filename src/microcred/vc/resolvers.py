@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from microcred.vc.did import key_from_did_key, url_from_did_web
 from microcred.vc.errors import KeyFormatError, KeyResolutionError
+from microcred.vc.fetch import fetch_json
 from microcred.vc.keys import Ed25519Key
 
 
@@ -61,26 +62,8 @@ Fetcher = Callable[[str], Any]
 
 
 def _default_fetch(url: str) -> Any:
-    import httpx
-
-    limit = 256 * 1024
-    with (
-        httpx.Client(timeout=httpx.Timeout(3.0), follow_redirects=False) as client,
-        client.stream("GET", url, headers={"Accept": "application/did+json, application/json"}) as response,
-    ):
-        if response.status_code != 200:
-            raise KeyResolutionError(f"{url} answered HTTP {response.status_code}")
-        body = b""
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > limit:
-                raise KeyResolutionError(f"{url} returned more than {limit} bytes")
-    import json
-
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise KeyResolutionError(f"{url} did not return JSON") from None
+    """A did:web or key document from a trusted host (the shared size-limited fetch of :mod:`microcred.vc.fetch`)."""
+    return fetch_json(url, accept="application/did+json, application/json", error=KeyResolutionError)
 
 
 def find_verification_method(document: Any, verification_method: str) -> ResolvedKey:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from microcred.vc.contexts import CREDENTIALS_V2
 from microcred.vc.dataintegrity import format_datetime
+from microcred.vc.errors import VCError
 from microcred.vc.fields import issuer_id
 
 if TYPE_CHECKING:
@@ -27,8 +28,11 @@ LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 PURPOSES = ("revocation", "suspension", "refresh", "message")
 
 
-class StatusListError(ValueError):
-    """An encoded list or status entry that cannot be read."""
+class StatusListError(VCError, ValueError):
+    """An encoded list or status entry that cannot be read.
+
+    A standards error (``VCError``, one error model); still a ``ValueError`` as it always was, so a caller that
+    catches ``ValueError`` around list decoding keeps catching it."""
 
 
 class Bitstring:
@@ -155,17 +159,11 @@ class BitstringStatusChecker:
         self._verifier = list_verifier
 
     def __call__(self, entry: dict[str, Any], credential: dict[str, Any]) -> tuple[bool, str]:
-        if entry.get("type") != ENTRY_TYPE:
-            return False, f"status could not be checked: {entry.get('type')} is not supported here"
-        purpose = entry.get("statusPurpose")
-        url = entry.get("statusListCredential")
-        raw_index = entry.get("statusListIndex")
-        if not isinstance(url, str) or not isinstance(purpose, str):
-            return False, "status could not be checked: the status entry lacks statusListCredential or statusPurpose"
-        if not isinstance(raw_index, str) or not raw_index.isdigit():
-            return False, "status could not be checked: statusListIndex must be a base-10 integer string"
-        if entry.get("statusSize", 1) not in (1, "1"):
-            return False, "status could not be checked: only 1-bit status entries are supported"
+        problem = _entry_problem(entry)
+        if problem is not None:
+            return False, f"status could not be checked: {problem}"
+        url: str = entry["statusListCredential"]
+        purpose: str = entry["statusPurpose"]
         try:
             list_credential = self._fetch(url)
         except Exception as exc:
@@ -175,27 +173,53 @@ class BitstringStatusChecker:
         result = self._verifier.verify(list_credential)
         if not result.verified:
             return False, f"status could not be checked: the status list does not verify ({result.summary})"
-        types = list_credential.get("type", [])
-        if LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types]):
-            return False, f"status could not be checked: {url} is not a {LIST_CREDENTIAL_TYPE}"
-        if issuer_id(list_credential) != issuer_id(credential):
-            return False, "status could not be checked: the status list was not issued by the credential's issuer"
-        subject = list_credential.get("credentialSubject")
-        if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
-            return False, f"status could not be checked: the status list's purpose is not {purpose!r}"
+        problem = _list_problem(list_credential, url, purpose, credential)
+        if problem is not None:
+            return False, f"status could not be checked: {problem}"
         try:
-            bits = Bitstring.decode(subject.get("encodedList", ""))
+            bits = Bitstring.decode(list_credential["credentialSubject"].get("encodedList", ""))
         except StatusListError as exc:
             return False, f"status could not be checked: {exc}"
-        if bits.size < MIN_ENTRIES:
-            return False, f"status could not be checked: the status list is shorter than {MIN_ENTRIES} entries"
-        index = int(raw_index)
-        if index >= bits.size:
-            return False, "status could not be checked: statusListIndex is outside the status list"
-        if bits.get(index):
-            if purpose == "revocation":
-                return False, "revoked by the issuer"
-            if purpose == "suspension":
-                return False, "suspended by the issuer"
-            return False, f"status {purpose!r} is set"
-        return True, {"revocation": "not revoked", "suspension": "not suspended"}.get(purpose, f"{purpose}: not set")
+        return _read_bit(bits, int(entry["statusListIndex"]), purpose)
+
+
+def _entry_problem(entry: dict[str, Any]) -> str | None:
+    """Why a status entry cannot be checked here (type, missing fields, index, size); None if it can."""
+    if entry.get("type") != ENTRY_TYPE:
+        return f"{entry.get('type')} is not supported here"
+    raw_index = entry.get("statusListIndex")
+    if not isinstance(entry.get("statusListCredential"), str) or not isinstance(entry.get("statusPurpose"), str):
+        return "the status entry lacks statusListCredential or statusPurpose"
+    if not isinstance(raw_index, str) or not raw_index.isdigit():
+        return "statusListIndex must be a base-10 integer string"
+    if entry.get("statusSize", 1) not in (1, "1"):
+        return "only 1-bit status entries are supported"
+    return None
+
+
+def _list_problem(list_credential: dict[str, Any], url: str, purpose: str, credential: dict[str, Any]) -> str | None:
+    """Why a verified list credential cannot answer for ``credential`` (type, issuer, purpose); None if it can."""
+    types = list_credential.get("type", [])
+    if LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types]):
+        return f"{url} is not a {LIST_CREDENTIAL_TYPE}"
+    if issuer_id(list_credential) != issuer_id(credential):
+        return "the status list was not issued by the credential's issuer"
+    subject = list_credential.get("credentialSubject")
+    if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
+        return f"the status list's purpose is not {purpose!r}"
+    return None
+
+
+def _read_bit(bits: Bitstring, index: int, purpose: str) -> tuple[bool, str]:
+    """The entry's bit, in words: set means revoked / suspended / flagged."""
+    if bits.size < MIN_ENTRIES:
+        return False, f"status could not be checked: the status list is shorter than {MIN_ENTRIES} entries"
+    if index >= bits.size:
+        return False, "status could not be checked: statusListIndex is outside the status list"
+    if bits.get(index):
+        if purpose == "revocation":
+            return False, "revoked by the issuer"
+        if purpose == "suspension":
+            return False, "suspended by the issuer"
+        return False, f"status {purpose!r} is set"
+    return True, {"revocation": "not revoked", "suspension": "not suspended"}.get(purpose, f"{purpose}: not set")
