@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from microcred.vc.verifier import CheckResult
-from microcred.web.presenters import format_date, humanize, present, safe_url
+from microcred.web.document_fields import format_date, humanize, safe_url
+from microcred.web.presenters import present
 
 
 def _foreign() -> dict[str, Any]:
@@ -120,7 +121,7 @@ def test_helpers() -> None:
 
 
 def test_dates_are_shown_as_given_even_in_year_one() -> None:
-    from microcred.web.presenters import format_date
+    from microcred.web.document_fields import format_date
 
     assert format_date("0001-01-01T00:00:00Z") == "1 January 0001, 00:00 UTC"
     assert format_date("2026-03-05T10:07:00Z") == "5 March 2026, 10:07 UTC"

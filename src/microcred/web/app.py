@@ -14,8 +14,71 @@ from microcred.settings import Settings, get_settings
 from microcred.web import apidoc, bodies, errors
 from microcred.web.deps import SessionFactory
 from microcred.web.middleware import BodySizeLimitMiddleware, MultipartVerifyRewrite
+from microcred.web.routes.api import assessments as api_assessments
+from microcred.web.routes.api import awards as api_awards
+from microcred.web.routes.api import catalog as api_catalog
+from microcred.web.routes.api import credentials as api_credentials
+from microcred.web.routes.api import earners as api_earners
+from microcred.web.routes.api import issuers as api_issuers
+from microcred.web.routes.api import ownership as api_ownership
+from microcred.web.routes.api import partners as api_partners
+from microcred.web.routes.api import status as api_status
+from microcred.web.routes.api import transcripts as api_transcripts
+from microcred.web.routes.backpack import credentials as backpack_credentials
+from microcred.web.routes.backpack import ownership as backpack_ownership
+from microcred.web.routes.backpack import transcripts as backpack_transcripts
+from microcred.web.routes.console import accounts as console_accounts
+from microcred.web.routes.console import awards as console_awards
+from microcred.web.routes.console import catalog as console_catalog
+from microcred.web.routes.console import earners as console_earners
+from microcred.web.routes.console import home as console_home
+from microcred.web.routes.console import issuers as console_issuers
+from microcred.web.routes.console import partners as console_partners
+from microcred.web.routes.public import accounts as public_accounts
+from microcred.web.routes.public import credentials as public_credentials
+from microcred.web.routes.public import identity as public_identity
+from microcred.web.routes.public import pages as public_pages
+from microcred.web.routes.public import partners as public_partners
+from microcred.web.routes.public import status as public_status
+from microcred.web.routes.public import taxonomy as public_taxonomy
+from microcred.web.routes.public import transcripts as public_transcripts
+from microcred.web.routes.public import wallet as public_wallet
 
 _HERE = Path(str(resources.files("microcred.web")))
+
+# The order is the matching order (the first route whose path and method match wins), as it was when the routes
+# lived in their subsystems.
+ROUTE_MODULES = (
+    public_pages,
+    public_credentials,
+    api_credentials,
+    public_identity,
+    api_issuers,
+    api_catalog,
+    api_earners,
+    api_awards,
+    api_assessments,
+    public_accounts,
+    console_home,
+    console_issuers,
+    console_accounts,
+    console_catalog,
+    console_earners,
+    console_awards,
+    backpack_credentials,
+    public_status,
+    api_status,
+    public_taxonomy,
+    public_transcripts,
+    backpack_transcripts,
+    api_transcripts,
+    backpack_ownership,
+    public_wallet,
+    api_ownership,
+    public_partners,
+    api_partners,
+    console_partners,
+)
 
 
 def _default_session_factory(settings: Settings) -> SessionFactory:
@@ -66,69 +129,8 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
 
 
 def _include_routes(app: FastAPI) -> None:
-    """Every router, by audience (routes/{public,api,console,backpack}/<area>.py). The order is the matching order
-    (the first route whose path and method match wins), kept as it was when the routes lived in their subsystems."""
-    from microcred.web.routes.api import assessments as api_assessments
-    from microcred.web.routes.api import awards as api_awards
-    from microcred.web.routes.api import catalog as api_catalog
-    from microcred.web.routes.api import credentials as api_credentials
-    from microcred.web.routes.api import earners as api_earners
-    from microcred.web.routes.api import issuers as api_issuers
-    from microcred.web.routes.api import ownership as api_ownership
-    from microcred.web.routes.api import partners as api_partners
-    from microcred.web.routes.api import status as api_status
-    from microcred.web.routes.api import transcripts as api_transcripts
-    from microcred.web.routes.backpack import credentials as backpack_credentials
-    from microcred.web.routes.backpack import ownership as backpack_ownership
-    from microcred.web.routes.backpack import transcripts as backpack_transcripts
-    from microcred.web.routes.console import accounts as console_accounts
-    from microcred.web.routes.console import awards as console_awards
-    from microcred.web.routes.console import catalog as console_catalog
-    from microcred.web.routes.console import earners as console_earners
-    from microcred.web.routes.console import home as console_home
-    from microcred.web.routes.console import issuers as console_issuers
-    from microcred.web.routes.console import partners as console_partners
-    from microcred.web.routes.public import accounts as public_accounts
-    from microcred.web.routes.public import credentials as public_credentials
-    from microcred.web.routes.public import identity as public_identity
-    from microcred.web.routes.public import pages as public_pages
-    from microcred.web.routes.public import partners as public_partners
-    from microcred.web.routes.public import status as public_status
-    from microcred.web.routes.public import taxonomy as public_taxonomy
-    from microcred.web.routes.public import transcripts as public_transcripts
-    from microcred.web.routes.public import wallet as public_wallet
-
-    for module in (
-        public_pages,
-        public_credentials,
-        api_credentials,
-        public_identity,
-        api_issuers,
-        api_catalog,
-        api_earners,
-        api_awards,
-        api_assessments,
-        public_accounts,
-        console_home,
-        console_issuers,
-        console_accounts,
-        console_catalog,
-        console_earners,
-        console_awards,
-        backpack_credentials,
-        public_status,
-        api_status,
-        public_taxonomy,
-        public_transcripts,
-        backpack_transcripts,
-        api_transcripts,
-        backpack_ownership,
-        public_wallet,
-        api_ownership,
-        public_partners,
-        api_partners,
-        console_partners,
-    ):
+    """Every router, by audience (routes/{public,api,console,backpack}/<area>.py)."""
+    for module in ROUTE_MODULES:
         app.include_router(module.router)
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from microcred.i18n import N_
 from microcred.vc.endorsement import read_endorsement_comment
-from microcred.vc.ob import EXT_OUTCOME_KIND, OUTCOME_LINE
+from microcred.vc.ob import OUTCOME_LINE
+from microcred.web import outcome_views
+from microcred.web.document_fields import Link, alignment_link, format_date, humanize, is_ext, safe_url
+from microcred.web.document_fields import list_of as _list
+from microcred.web.document_fields import text_of as _text
+from microcred.web.outcome_views import EvidenceView, OutcomeView
 
 CHECK_LABELS = {
     "format": N_("Format"),
@@ -37,77 +40,6 @@ CHECK_LABELS = {
     "recipient": N_("Recipient"),
 }
 
-OUTCOME_KINDS = (N_("knowledge"), N_("skill"), N_("attitude"))
-
-
-def safe_url(value: Any) -> str | None:
-    """``value`` if it is an absolute http(s) URL (safe to put in an href), else None."""
-    if not isinstance(value, str):
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return value.strip()
-    return None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, dict):  # a language map {"en": "..."} or {"@value": ...}
-        for key in ("@value", "en", "en-CA", "en-GB", "fr"):
-            if isinstance(value.get(key), str):
-                return str(value[key])
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _types(value: Any) -> list[str]:
-    return [t for t in _list(value) if isinstance(t, str)]
-
-
-def format_date(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    from microcred.i18n import current_language
-
-    language = current_language()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-        if language != "en":
-            from babel.dates import format_datetime
-
-            return str(format_datetime(moment, "d MMMM y, HH:mm 'UTC'", tzinfo=UTC, locale=language))
-        return f"{moment.day} {moment.strftime('%B')} {moment.year:04d}, {moment.strftime('%H:%M')} UTC"
-    if language != "en":
-        from babel.dates import format_date as babel_date
-
-        return str(babel_date(moment.date(), "d MMMM y", locale=language))
-    return f"{moment.day} {moment.strftime('%B')} {moment.year:04d}"  # year 1 as 0001, as given
-
-
-def humanize(token: str) -> str:
-    """``MicroCredential`` -> ``Micro credential``, ``ext:Foo`` -> ``Foo``, ``ceasn:Competency`` -> ``Competency``."""
-    token = token.split(":", 1)[-1]
-    out = ""
-    for i, ch in enumerate(token):
-        if ch.isupper() and i and not token[i - 1].isupper():
-            out += " " + ch.lower()
-        else:
-            out += ch
-    return out[:1].upper() + out[1:]
-
 
 @dataclass
 class CheckView:
@@ -115,37 +47,6 @@ class CheckView:
     label: str
     passed: bool
     reason: str
-
-
-@dataclass
-class Link:
-    label: str
-    url: str | None
-    detail: str | None = None
-
-
-@dataclass
-class EvidenceView:
-    name: str | None
-    url: str | None
-    narrative: str | None
-    description: str | None
-    genre: str | None
-    outcome: str | None = None  # the outcome (ResultDescription id) it supports: microcred's assessedOutcome
-
-
-@dataclass
-class OutcomeView:
-    text: str
-    kind: str | None
-    alignments: list[Link] = field(default_factory=list)
-    id: str | None = None
-    result: str | None = None
-    # the rubric: level id -> name (low -> high), the required level / score, and what was achieved
-    levels: dict[str, str] = field(default_factory=dict)
-    required: str | None = None
-    level: str | None = None
-    evidence: list[EvidenceView] = field(default_factory=list)
 
 
 @dataclass
@@ -265,10 +166,6 @@ class CredentialView:
     holder_name: str | None = None
 
 
-def _is_ext(value: Any) -> bool:
-    return isinstance(value, dict) and (_text(value.get("targetType")) or "").startswith("ext:")
-
-
 DETAIL_LABELS = {
     "ext:CreditUnit": N_("Credit unit"),
     "ext:NotionalWorkload": N_("Notional workload"),
@@ -283,88 +180,12 @@ DETAIL_LABELS = {
 
 def _detail(value: Any) -> Link | None:
     """An ``ext:`` alignment (a fact about the definition, not a framework concept): ``detail`` is its kind."""
-    link = _alignment(value)
+    link = alignment_link(value)
     if link is None:
         return None
     kind = str(_text(value.get("targetType")))
     url = link.url if link.url and "#" not in link.url else None
     return Link(label=link.label, url=url, detail=DETAIL_LABELS.get(kind, humanize(kind)))
-
-
-def _alignment(value: Any) -> Link | None:
-    if not isinstance(value, dict):
-        return None
-    name = _text(value.get("targetName")) or _text(value.get("targetCode")) or _text(value.get("targetUrl"))
-    if name is None:
-        return None
-    framework = _text(value.get("targetFramework"))
-    code = _text(value.get("targetCode"))
-    detail = " · ".join(x for x in (framework, code if code != name else None) if x) or None
-    return Link(label=name, url=safe_url(value.get("targetUrl")), detail=detail)
-
-
-def _kind(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    text = text.split(":", 1)[-1].lower()
-    return text if text in OUTCOME_KINDS else text or None
-
-
-def _outcomes(achievement: dict[str, Any]) -> list[OutcomeView]:
-    """Learning outcomes, from the places a document can carry them.
-
-    - ``resultDescription[]`` entries (microcred writes one per outcome; the kind is in ``outcomeKind``, or in
-      an ``ext:`` resultType, and the ESCO alignments in the entry's ``alignment[]``);
-    - an explicit ``learningOutcome[]`` / ``outcomes[]`` extension list with ``kind`` and ``alignment``.
-    """
-    found: list[OutcomeView] = []
-    for key in ("learningOutcome", "learningOutcomes", "outcomes", "resultDescription"):
-        for item in _list(achievement.get(key)):
-            if isinstance(item, str) and item.strip():
-                found.append(OutcomeView(text=item.strip(), kind=None))
-                continue
-            if not isinstance(item, dict):
-                continue
-            text = (
-                _text(item.get("statement"))
-                or _text(item.get("name"))
-                or _text(item.get("description"))
-                or _text(item.get("text"))
-            )
-            if text is None:
-                continue
-            kind = _kind(item.get("kind") or item.get("outcomeKind") or item.get("outcomeType"))
-            raw_alignments = _list(item.get("alignment"))
-            for al in raw_alignments:
-                if isinstance(al, dict) and al.get("targetType") == EXT_OUTCOME_KIND:
-                    kind = kind or _kind(al.get("targetCode") or al.get("targetName"))
-            if kind is None:
-                rtype = _text(item.get("resultType")) or ""
-                if rtype.startswith("ext:"):
-                    kind = _kind(rtype)
-            if (_text(item.get("resultType")) or "").startswith("ext:") and _text(item.get("name")) == "Award route":
-                continue  # a transcript fact, not a learning outcome
-            links = [
-                link
-                for link in map(_alignment, (a for a in raw_alignments if not _is_ext(a)))
-                if link is not None
-            ]
-            view = OutcomeView(text=text, kind=kind, alignments=links, id=_text(item.get("id")))
-            for level in _list(item.get("rubricCriterionLevel")):
-                if isinstance(level, dict) and _text(level.get("id")) and _text(level.get("name")):
-                    view.levels[str(_text(level.get("id")))] = str(_text(level.get("name")))
-            required = _text(item.get("requiredLevel"))
-            if required:
-                view.required = view.levels.get(required, required)
-            elif _text(item.get("requiredValue")):
-                low, high = _text(item.get("valueMin")), _text(item.get("valueMax"))
-                scale = f" ({low}–{high})" if low and high else ""
-                view.required = f"{_text(item.get('requiredValue'))}{scale}"
-            found.append(view)
-        if found:
-            break
-    return found
 
 
 def _issuer(value: Any) -> IssuerView:
@@ -408,9 +229,9 @@ def _achievement(value: Any) -> AchievementView:
         level=_text(a.get("level")) or _text(a.get("educationalLevel")),
         human_code=_text(a.get("humanCode")),
         alignments=[
-            link for link in map(_alignment, (x for x in _list(a.get("alignment")) if not _is_ext(x))) if link
+            link for link in map(alignment_link, (x for x in _list(a.get("alignment")) if not is_ext(x))) if link
         ],
-        details=[link for link in map(_detail, (x for x in _list(a.get("alignment")) if _is_ext(x))) if link],
+        details=[link for link in map(_detail, (x for x in _list(a.get("alignment")) if is_ext(x))) if link],
     )
 
 
@@ -454,28 +275,6 @@ def _recipient(subject: dict[str, Any]) -> str | None:
     return _text(subject.get("id"))
 
 
-def _results(subject: dict[str, Any], outcomes: list[OutcomeView]) -> list[str]:
-    """Attach each result to the outcome it is about (by resultDescription id); return the others."""
-    by_id = {o.id: o for o in outcomes if o.id}
-    out = []
-    for item in _list(subject.get("result")):
-        if isinstance(item, dict):
-            target = by_id.get(_text(item.get("resultDescription")) or "")
-            achieved = _text(item.get("achievedLevel"))
-            if target is not None and achieved in target.levels:
-                target.level = target.levels[str(achieved)]
-                achieved = target.level
-            parts = [_text(item.get("status")), _text(item.get("value")), achieved]
-            value = " · ".join(p for p in parts if p)
-            if not value:
-                continue
-            if target is not None and target.result is None:
-                target.result = value
-            else:
-                out.append(value)
-    return out
-
-
 def present(
     credential: Any, verified: bool, checks: list[Any], fmt: str | None = None, nested: Sequence[Any] = ()
 ) -> CredentialView:
@@ -500,7 +299,7 @@ def present(
         for c in checks
     ]
     achievement = _achievement(achievement_doc)
-    outcomes = _outcomes(achievement_doc)
+    outcomes = outcome_views.outcomes(achievement_doc)
     # The builder repeats every outcome's alignments on the achievement: show only the ones not shown already.
     shown = {(a.label, a.url) for o in outcomes for a in o.alignments}
     achievement.alignments = [a for a in achievement.alignments if (a.label, a.url) not in shown]
@@ -525,7 +324,7 @@ def present(
         evidence=evidence,
         recipient=_recipient(subject),
         narrative=_text(subject.get("narrative")),
-        results=_results(subject, outcomes),
+        results=outcome_views.results(subject, outcomes),
         issued=format_date(doc.get("awardedDate") or doc.get("validFrom") or doc.get("issuanceDate")),
         awarded=format_date(doc.get("awardedDate")),
         valid_from=format_date(doc.get("validFrom") or doc.get("issuanceDate")),

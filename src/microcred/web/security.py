@@ -305,6 +305,12 @@ class TransactionModeMiddleware:
             with write_intent():
                 await self.app(scope, receive, send_unmarked)
             return
+        await self._read_first(scope, receive, send_unmarked, marker)
+
+    async def _read_first(self, scope: Scope, receive: Receive, send_unmarked: Send, marker: bytes) -> None:
+        """Run a reading request; if its snapshot was overtaken (the busy marker), run it again as a writer,
+        replaying the body it has read."""
+        from microcred.db.engine import write_intent
 
         received: list[Message] = []
         replaying = False

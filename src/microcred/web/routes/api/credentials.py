@@ -77,7 +77,15 @@ def _issue_options_problem(options: dict[str, Any]) -> str | None:
 
 def _credential_problem(credential: dict[str, Any]) -> str | None:
     """What makes ``credential`` unsignable under VCDM 2.0 / 1.1, in words a developer can act on; None if nothing."""
-    contexts = credential.get("@context")
+    return (
+        _context_problem(credential.get("@context"))
+        or _type_problem(credential.get("type"))
+        or _subject_problem(credential)
+        or _date_problem(credential, version_1=credential["@context"][0] == CREDENTIALS_V1)
+    )
+
+
+def _context_problem(contexts: Any) -> str | None:
     if contexts is None:
         return "credential.@context is required"
     if not isinstance(contexts, list) or not contexts:
@@ -90,13 +98,20 @@ def _credential_problem(credential: dict[str, Any]) -> str | None:
     for index, item in enumerate(contexts):
         if not isinstance(item, (str, dict)):
             return f"credential.@context[{index}] must be a context URL or a context object"
-    types = credential.get("type")
+    return None
+
+
+def _type_problem(types: Any) -> str | None:
     if types is None:
         return "credential.type is required"
     if not all(isinstance(t, str) for t in as_list(types)) or types == []:
         return "credential.type must be a string or an array of strings"
     if "VerifiableCredential" not in as_list(types):
         return "credential.type must include VerifiableCredential"
+    return None
+
+
+def _subject_problem(credential: dict[str, Any]) -> str | None:
     if "credentialSubject" not in credential:
         return "credential.credentialSubject is required (the subject the credential makes claims about)"
     subjects = credential["credentialSubject"]
@@ -105,7 +120,11 @@ def _credential_problem(credential: dict[str, Any]) -> str | None:
         return "credential.credentialSubject must be an object (or a non-empty array of objects)"
     if any(not s for s in subject_list):
         return "credential.credentialSubject must make at least one claim (it is empty)"
-    version_1 = contexts[0] == CREDENTIALS_V1
+    return None
+
+
+def _date_problem(credential: dict[str, Any], *, version_1: bool) -> str | None:
+    """The date properties: those of the credential's data model only, each an XML Schema dateTime with a zone."""
     wrong = _V2_ONLY if version_1 else _V1_ONLY
     present = [f for f in wrong if f in credential]
     if present:

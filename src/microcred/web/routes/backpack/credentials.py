@@ -14,7 +14,8 @@ from microcred.i18n import current_language
 from microcred.web import verification
 from microcred.web.auth import require_earner
 from microcred.web.deps import SessionDep, SettingsDep
-from microcred.web.presenters import CHECK_LABELS, format_date
+from microcred.web.document_fields import format_date
+from microcred.web.presenters import CHECK_LABELS
 from microcred.web.render import render
 
 router = APIRouter(prefix="/backpack", tags=["backpack"], include_in_schema=False)

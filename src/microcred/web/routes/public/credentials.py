@@ -61,12 +61,7 @@ def get_credential(
     templates: TemplatesDep,
     format: str | None = Query(None, description="json, jwt or html; overrides the Accept header"),
 ) -> Response:
-    if format is not None:
-        if format not in _FORMATS:
-            raise InvalidInput(f"format must be one of json, jwt, html (got {format[:20]!r})")
-        chosen: str | None = _FORMATS[format]
-    else:
-        chosen = negotiation.choose(request.headers.get("accept"), _OFFERED)
+    chosen = _chosen_type(format, request.headers.get("accept"))
     award = awards.get_award(session, credential_id)
     vary = {"Vary": "Accept"}
     from microcred.awards.exports import award_erased
@@ -76,18 +71,7 @@ def get_credential(
     erased = award_erased(session, award)
     viewer = user_from_cookie(request, session)
     if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
-        # Erased: the instance keeps no copy. Not public: nothing personal for anyone but its earner.
-        if chosen == negotiation.HTML:
-            response = render_private(request, templates, award, erased=erased)
-            response.headers["Vary"] = "Accept, Cookie"
-            return response
-        message = (
-            "this credential's holder erased their data here; the instance keeps no copy (verify the holder's own "
-            "copy with POST /credentials/verify)"
-            if erased
-            else "this credential is not public; its holder can download it or make it public"
-        )
-        return JSONResponse({"error": message}, status_code=410 if erased else 403, headers=vary)
+        return _withheld(request, templates, award, erased=erased, html=chosen == negotiation.HTML)
     if chosen is None:
         return JSONResponse(
             {
@@ -103,6 +87,38 @@ def get_credential(
         return Response(award.credential_jwt, media_type=negotiation.VC_JWT, headers=vary)
     if chosen != negotiation.HTML:
         return Response(award.credential_json, media_type=negotiation.JSON_LD, headers=vary)
+    response = _verification_page(request, session, settings, templates, award)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _chosen_type(format: str | None, accept: str | None) -> str | None:
+    """The media type to serve: ``?format=`` if given (json, jwt, html), else the best of the Accept header."""
+    if format is None:
+        return negotiation.choose(accept, _OFFERED)
+    if format not in _FORMATS:
+        raise InvalidInput(f"format must be one of json, jwt, html (got {format[:20]!r})")
+    return _FORMATS[format]
+
+
+def _withheld(request: Request, templates: Any, award: Any, *, erased: bool, html: bool) -> Response:
+    """Erased: the instance keeps no copy. Not public: nothing personal for anyone but its earner."""
+    if html:
+        response = render_private(request, templates, award, erased=erased)
+        response.headers["Vary"] = "Accept, Cookie"
+        return response
+    message = (
+        "this credential's holder erased their data here; the instance keeps no copy (verify the holder's own "
+        "copy with POST /credentials/verify)"
+        if erased
+        else "this credential is not public; its holder can download it or make it public"
+    )
+    return JSONResponse({"error": message}, status_code=410 if erased else 403, headers={"Vary": "Accept"})
+
+
+def _verification_page(request: Request, session: Any, settings: Any, templates: Any, award: Any) -> Response:
+    """The credential's public page: verified now, shown as its earner chose to share it, with a QR code."""
+    from microcred.ownership import sharing
 
     document = awards.credential_document(award)
     result = verification.verify(settings, request.app.state.session_factory, document)
@@ -114,9 +130,7 @@ def get_credential(
     view.qr_svg = qr_svg(page_url, title=f"QR code linking to {page_url}")
     view.json_url = page_url + "?format=json"
     view.jwt_url = page_url + "?format=jwt" if award.credential_jwt else None
-    response = render_verdict(request, templates, view)
-    response.headers["Vary"] = "Accept"
-    return response
+    return render_verdict(request, templates, view)
 
 
 def render_private(request: Request, templates: Any, award: Any, *, erased: bool) -> Response:

@@ -7,6 +7,7 @@ awards), and looking a credential up by its address honours its earner's sharing
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -101,6 +102,73 @@ def _stored_award(session: Any, settings: Any, url: str) -> tuple[bool, Award | 
         return True, None
 
 
+@dataclass
+class _Refused(Exception):  # not frozen: raising sets __traceback__ on it
+    """Why the form is shown again: the message, its status, the field it is about, and what to fill back in."""
+
+    error: str
+    status_code: int = 400
+    field: str = "credential"
+    submitted: str = ""
+    submitted_url: str | None = None
+
+
+def _uploaded_text(file: UploadFile, max_bytes: int) -> str:
+    """The credential an uploaded file carries: a baked PNG/SVG badge's, or the file's UTF-8 text."""
+    raw = file.file.read(max_bytes + 1)
+    if not raw.strip():
+        raise _Refused(_("the uploaded file is empty"), field="file")
+    try:
+        return unbake(raw).strip() if looks_baked(raw) else raw.decode("utf-8-sig").strip()
+    except BakingError as exc:
+        raise _Refused(_("this badge image carries no credential (%(reason)s)", reason=str(exc)), field="file") from exc
+    except UnicodeDecodeError as exc:
+        raise _Refused(_("the uploaded file is not UTF-8 text (JSON or a JWT)"), field="file") from exc
+
+
+def _looked_up(request: Request, session: Any, settings: Any, templates: Any, address: str) -> Response:
+    """The verdict on one of this site's credentials by its address (never fetching other addresses)."""
+    ours, award = _stored_award(session, settings, address)
+    if not ours:
+        message = _(
+            "only addresses of credentials issued on this site (%(base)s) are looked up; this site does "
+            "not fetch other addresses. Download the credential and upload its file instead.",
+            base=settings.base_url,
+        )
+        raise _Refused(message, field="url", submitted_url=address)
+    if award is None:
+        raise _Refused(_("no credential of this site has this address"), 404, field="url", submitted_url=address)
+    erased = award_erased(session, award)
+    viewer = user_from_cookie(request, session)
+    if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
+        return render_private(request, templates, award, erased=erased)  # what its own address shows
+    result = verification.verify(settings, request.app.state.session_factory, awards.credential_document(award))
+    shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
+    page = present(shown, result.verified, list(result.checks), result.format, result.nested)
+    return render_verdict(request, templates, enrich(page, session, settings.base_url))
+
+
+def _source(text: str, field: str) -> dict[str, Any] | str:
+    """The pasted or uploaded text as a credential: a JSON object, or a compact JWT."""
+    submitted = text if field == "credential" else ""
+    if text.startswith("{"):
+        try:
+            parsed: dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            message = _(
+                "this is not valid JSON (%(msg)s, line %(line)s, column %(column)s)",
+                msg=exc.msg,
+                line=exc.lineno,
+                column=exc.colno,
+            )
+            raise _Refused(message, field=field, submitted=submitted) from exc
+        return parsed
+    if looks_like_jwt(text):
+        return text
+    message = _("this is neither a JSON credential (starting with '{') nor a compact JWT (eyJ….….…)")
+    raise _Refused(message, field=field, submitted=submitted)
+
+
 @router.post("/verify", response_class=HTMLResponse, name="verify_submit")
 def verify_submit(
     request: Request,
@@ -111,125 +179,31 @@ def verify_submit(
     url: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    """Verify a pasted credential, an uploaded file (baked badge, JSON, JWT) or one of this site's addresses."""
     text = credential.strip()
     address = url.strip()
-    field = "credential"
-    if not text and file is not None and file.filename:
-        field = "file"
-        raw = file.file.read(settings.max_body_bytes + 1)
-        if not raw.strip():
-            return _form(
-                request,
-                templates,
-                settings,
-                error=_("the uploaded file is empty"),
-                submitted="",
-                status_code=400,
-                error_field=field,
-            )
-        try:
-            text = unbake(raw).strip() if looks_baked(raw) else raw.decode("utf-8-sig").strip()
-        except BakingError as exc:
-            return _form(
-                request,
-                templates,
-                settings,
-                error=_("this badge image carries no credential (%(reason)s)", reason=str(exc)),
-                submitted="",
-                status_code=400,
-                error_field=field,
-            )
-        except UnicodeDecodeError:
-            return _form(
-                request,
-                templates,
-                settings,
-                error=_("the uploaded file is not UTF-8 text (JSON or a JWT)"),
-                submitted="",
-                status_code=400,
-                error_field=field,
-            )
-    elif not text and address:
-        field = "url"
-        ours, award = _stored_award(session, settings, address)
-        if not ours:
-            return _form(
-                request,
-                templates,
-                settings,
-                error=_(
-                    "only addresses of credentials issued on this site (%(base)s) are looked up; this site does "
-                    "not fetch other addresses. Download the credential and upload its file instead.",
-                    base=settings.base_url,
-                ),
-                submitted="",
-                submitted_url=address,
-                status_code=400,
-                error_field=field,
-            )
-        if award is None:
-            return _form(
-                request,
-                templates,
-                settings,
-                error=_("no credential of this site has this address"),
-                submitted="",
-                submitted_url=address,
-                status_code=404,
-                error_field=field,
-            )
-        erased = award_erased(session, award)
-        viewer = user_from_cookie(request, session)
-        if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
-            return render_private(request, templates, award, erased=erased)  # what its own address shows
-        result = verification.verify(settings, request.app.state.session_factory, awards.credential_document(award))
-        shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
-        page = present(shown, result.verified, list(result.checks), result.format, result.nested)
-        view = enrich(page, session, settings.base_url)
-        return render_verdict(request, templates, view)
-    if not text:
+    try:
+        field = "credential"
+        if not text and file is not None and file.filename:
+            field = "file"
+            text = _uploaded_text(file, settings.max_body_bytes)
+        elif not text and address:
+            return _looked_up(request, session, settings, templates, address)
+        if not text:
+            raise _Refused(_("paste a credential, upload a file or give an address first"), field="credential")
+        source = _source(text, field)
+    except _Refused as refused:
         return _form(
             request,
             templates,
             settings,
-            error=_("paste a credential, upload a file or give an address first"),
-            submitted="",
-            status_code=400,
-        )
-    source: dict[str, Any] | str
-    if text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return _form(
-                request,
-                templates,
-                settings,
-                error=_(
-                    "this is not valid JSON (%(msg)s, line %(line)s, column %(column)s)",
-                    msg=exc.msg,
-                    line=exc.lineno,
-                    column=exc.colno,
-                ),
-                submitted=text if field == "credential" else "",
-                status_code=400,
-                error_field=field,
-            )
-        source = parsed
-    elif looks_like_jwt(text):
-        source = text
-    else:
-        return _form(
-            request,
-            templates,
-            settings,
-            error=_("this is neither a JSON credential (starting with '{') nor a compact JWT (eyJ….….…)"),
-            submitted=text if field == "credential" else "",
-            status_code=400,
-            error_field=field,
+            error=refused.error,
+            submitted=refused.submitted,
+            status_code=refused.status_code,
+            error_field=refused.field,
+            submitted_url=refused.submitted_url,
         )
     result = verification.verify(settings, request.app.state.session_factory, source)
     document = result.credential if result.credential is not None else source
     page = present(document, result.verified, list(result.checks), result.format, result.nested)
-    view = enrich(page, session, settings.base_url)
-    return render_verdict(request, templates, view)
+    return render_verdict(request, templates, enrich(page, session, settings.base_url))
