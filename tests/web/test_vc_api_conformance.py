@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.vc import CheckResult, VerificationResult
-from microcred.web import verification
+from microcred.web import vc_api
 
 from .conftest import Issued
 
@@ -318,9 +318,9 @@ def test_domain_and_challenge_match_the_proof() -> None:
     proof = {"proofPurpose": "authentication", "domain": ["a.example", "b.example"], "challenge": "c1"}
     credential = {"proof": [proof]}
     result = VerificationResult(True, (CheckResult("proof", True, "signed"),), credential, "di")
-    matched = verification.apply_options(result, verification.VerifyOptions(domain="b.example", challenge="c1"))
+    matched = vc_api.apply_options(result, vc_api.VerifyOptions(domain="b.example", challenge="c1"))
     assert matched.verified and [c.check for c in matched.checks] == ["proof", "domain", "challenge"]
-    wrong = verification.apply_options(result, verification.VerifyOptions(challenge="other"))
+    wrong = vc_api.apply_options(result, vc_api.VerifyOptions(challenge="other"))
     assert not wrong.verified and "does not match options.challenge 'other'" in wrong.checks[-1].reason
-    purpose = verification.apply_options(result, verification.VerifyOptions(expected_proof_purpose="authentication"))
+    purpose = vc_api.apply_options(result, vc_api.VerifyOptions(expected_proof_purpose="authentication"))
     assert not purpose.verified and "assertionMethod proofs" in purpose.checks[-1].reason

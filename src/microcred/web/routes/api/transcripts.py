@@ -14,7 +14,7 @@ from microcred.awards import services as awards
 from microcred.issuers import keystore
 from microcred.transcripts import clr, external, pathways, records
 from microcred.transcripts.external import ExternalCredential
-from microcred.web import bodies, verification
+from microcred.web import bodies, vc_api
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
 from microcred.web.routes.backpack.transcripts import Lang, registrar_file
 from microcred.web.routes.public.transcripts import achievement_info, pathway_json
@@ -201,7 +201,7 @@ async def add_external(earner_ref: str, request: Request, session: SessionDep, s
             session,
             earner.id,
             source,
-            verify=lambda s: verification.verify(settings, factory, s),
+            verify=lambda s: vc_api.verify(settings, factory, s),
             base_url=settings.base_url,
             master_key=keystore.load_master_key(settings),
         )

@@ -11,7 +11,7 @@ from microcred.accounts.services import User
 from microcred.awards import services as awards
 from microcred.catalog import translations
 from microcred.i18n import current_language
-from microcred.web import verification
+from microcred.web import vc_api
 from microcred.web.auth import require_earner
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.document_fields import format_date
@@ -28,7 +28,7 @@ def backpack(request: Request, session: SessionDep, settings: SettingsDep, user:
     items = []
     for award in awards.list_awards(session, earner_id=user.earner_id):
         summary = awards.summarise(session, award)
-        result = verification.verify(settings, request.app.state.session_factory, awards.credential_document(award))
+        result = vc_api.verify(settings, request.app.state.session_factory, awards.credential_document(award))
         name, _description = translations.localized(
             session, award.achievement_id, current_language(), name=summary.achievement_name, description=""
         )

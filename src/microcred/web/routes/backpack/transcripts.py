@@ -16,7 +16,7 @@ from microcred.i18n import LANGUAGES, current_language, translations
 from microcred.i18n import gettext as _
 from microcred.issuers import keystore
 from microcred.transcripts import clr, external, pathways, registrar
-from microcred.web import verification
+from microcred.web import vc_api
 from microcred.web.auth import CsrfChecked, require_earner
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.render import render
@@ -92,7 +92,7 @@ async def backpack_add_external(
             session,
             user.earner_id,  # type: ignore[arg-type]
             source,
-            verify=lambda s: verification.verify(settings, factory, s),
+            verify=lambda s: vc_api.verify(settings, factory, s),
             base_url=settings.base_url,
             master_key=keystore.load_master_key(settings),
         )

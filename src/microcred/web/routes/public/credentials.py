@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from microcred.awards import services as awards
 from microcred.errors import InvalidInput, NotFound
 from microcred.vc.baking import BakingError, looks_baked, unbake
-from microcred.web import negotiation, verification
+from microcred.web import negotiation, vc_api
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
 from microcred.web.presenters import CredentialView, present
@@ -121,7 +121,7 @@ def _verification_page(request: Request, session: Any, settings: Any, templates:
     from microcred.ownership import sharing
 
     document = awards.credential_document(award)
-    result = verification.verify(settings, request.app.state.session_factory, document)
+    result = vc_api.verify(settings, request.app.state.session_factory, document)
     shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
     page = present(shown, result.verified, list(result.checks), result.format, result.nested)
     view = enrich(page, session, settings.base_url)
@@ -184,14 +184,14 @@ class VerifyResponse(BaseModel):
 )
 def verify_credential(body: VerifyRequest, request: Request, settings: SettingsDep) -> JSONResponse:
     try:
-        options = verification.parse_verify_options(body.options)
-        source = verification.vc_api_source(body.verifiableCredential)
-    except verification.BadVerifyRequest as exc:
-        return JSONResponse(verification.refusal_json(str(exc)), status_code=400)
-    result = verification.verify(settings, request.app.state.session_factory, source)
-    result = verification.apply_options(result, options)
+        options = vc_api.parse_verify_options(body.options)
+        source = vc_api.vc_api_source(body.verifiableCredential)
+    except vc_api.BadVerifyRequest as exc:
+        return JSONResponse(vc_api.refusal_json(str(exc)), status_code=400)
+    result = vc_api.verify(settings, request.app.state.session_factory, source)
+    result = vc_api.apply_options(result, options)
     return JSONResponse(
-        verification.result_json(result, options, body.verifiableCredential),
+        vc_api.result_json(result, options, body.verifiableCredential),
         status_code=200 if result.verified else 400,
     )
 
@@ -244,5 +244,5 @@ def verify_file(request: Request, settings: SettingsDep, file: Annotated[UploadF
             source = json.loads(text)
         except (json.JSONDecodeError, RecursionError):
             return JSONResponse({"error": "the file's credential is not valid JSON"}, status_code=400)
-    result = verification.verify(settings, request.app.state.session_factory, source)
-    return JSONResponse(verification.result_json(result), status_code=200 if result.verified else 400)
+    result = vc_api.verify(settings, request.app.state.session_factory, source)
+    return JSONResponse(vc_api.result_json(result), status_code=200 if result.verified else 400)

@@ -23,7 +23,7 @@ from microcred.issuers import services as issuers
 from microcred.ownership import sharing
 from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
-from microcred.web import verification
+from microcred.web import vc_api
 from microcred.web.auth import CsrfChecked, user_from_cookie
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
@@ -142,7 +142,7 @@ def _looked_up(request: Request, session: Any, settings: Any, templates: Any, ad
     viewer = user_from_cookie(request, session)
     if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
         return render_private(request, templates, award, erased=erased)  # what its own address shows
-    result = verification.verify(settings, request.app.state.session_factory, awards.credential_document(award))
+    result = vc_api.verify(settings, request.app.state.session_factory, awards.credential_document(award))
     shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
     page = present(shown, result.verified, list(result.checks), result.format, result.nested)
     return render_verdict(request, templates, enrich(page, session, settings.base_url))
@@ -203,7 +203,7 @@ def verify_submit(
             error_field=refused.field,
             submitted_url=refused.submitted_url,
         )
-    result = verification.verify(settings, request.app.state.session_factory, source)
+    result = vc_api.verify(settings, request.app.state.session_factory, source)
     document = result.credential if result.credential is not None else source
     page = present(document, result.verified, list(result.checks), result.format, result.nested)
     return render_verdict(request, templates, enrich(page, session, settings.base_url))

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from microcred.errors import InvalidInput
 from microcred.settings import Settings
 from microcred.vc import CheckResult, VerificationResult
 from microcred.vc.dataintegrity import proofs_of
@@ -56,8 +57,9 @@ _PROBLEM_TYPES = {
 }
 
 
-class BadVerifyRequest(ValueError):
-    """A verify request that cannot be processed (answered 400 with this reason, nothing verified)."""
+class BadVerifyRequest(InvalidInput):
+    """A verify request that cannot be processed: the route answers 400 with this reason (the VC-API's status for a
+    malformed request, not the 422 of other InvalidInput), nothing verified."""
 
 
 @dataclass(frozen=True)
