@@ -19,6 +19,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -121,8 +122,26 @@ def detect_version(folder: Path) -> str | None:
     return None
 
 
-def read_esco(folder: Path | None = None, *, version: str | None = None, progress: Progress = _noop) -> FrameworkData:
-    """Read an ESCO CSV folder (default: the copy of v1.1.1 shipped in the package)."""
+@dataclass
+class _EscoFiles:
+    """The rows of every ESCO file found in the folder (a missing optional file reads as no rows)."""
+
+    folder: Path
+    skills_path: Path
+    skills: list[dict[str, str]]
+    groups_path: Path | None = None
+    groups: list[dict[str, str]] = field(default_factory=list)
+    broader_path: Path | None = None
+    broader: list[dict[str, str]] = field(default_factory=list)
+    collection_members: dict[str, set[str]] = field(default_factory=dict)
+    occupations_path: Path | None = None
+    occupations: list[dict[str, str]] = field(default_factory=list)
+    relations_path: Path | None = None
+    relations: list[dict[str, str]] = field(default_factory=list)
+
+
+def _esco_folder(folder: Path | None, version: str | None) -> tuple[Path, str, Path]:
+    """The folder (default: the shipped copy), its ESCO version and its skills file; refuses anything else."""
     if folder is None:
         folder = SHIPPED_DIR
         version = version or SHIPPED_VERSION
@@ -136,44 +155,49 @@ def read_esco(folder: Path | None = None, *, version: str | None = None, progres
     skills_path = find_file(folder, "skills")
     if skills_path is None:
         raise TaxonomyImportError(f"{folder}: no skills_en.csv (or skills_en.csv.gz): not an ESCO CSV folder")
+    return folder, version, skills_path
 
-    data = FrameworkData(
-        key=ESCO_KEY,
-        name=ESCO_NAME,
-        source_format="esco",
-        version=version,
-        publisher="European Commission",
-        licence=ESCO_ATTRIBUTION,
-        url=ESCO_URL,
-        source=str(folder),
-    )
-    steps = 7
+
+def _optional_csv(folder: Path, base: str, required: tuple[str, ...]) -> tuple[Path | None, list[dict[str, str]]]:
+    path = find_file(folder, base)
+    return path, read_csv(path, required) if path else []
+
+
+def _read_files(folder: Path, skills_path: Path, progress: Progress, steps: int) -> _EscoFiles:
+    """Every file read (and each checked) before anything is interpreted, reporting progress per file."""
     progress("read skills", 0, steps)
-    skills = read_csv(skills_path, ("conceptUri", "preferredLabel", "skillType", "reuseLevel"))
+    files = _EscoFiles(
+        folder, skills_path, read_csv(skills_path, ("conceptUri", "preferredLabel", "skillType", "reuseLevel"))
+    )
     progress("read skill groups", 1, steps)
-    groups_path = find_file(folder, "skillGroups")
-    groups = read_csv(groups_path, ("conceptUri", "preferredLabel", "code")) if groups_path else []
+    files.groups_path, files.groups = _optional_csv(folder, "skillGroups", ("conceptUri", "preferredLabel", "code"))
     progress("read hierarchy", 2, steps)
-    broader_path = find_file(folder, "broaderRelationsSkillPillar")
-    broader_rows = read_csv(broader_path, ("conceptUri", "broaderUri")) if broader_path else []
+    files.broader_path, files.broader = _optional_csv(
+        folder, "broaderRelationsSkillPillar", ("conceptUri", "broaderUri")
+    )
     progress("read collections", 3, steps)
-    collection_members: dict[str, set[str]] = {}
     for name, base in COLLECTIONS.items():
         path = find_file(folder, base)
         if path is not None:
             rows = read_csv(path, ("conceptUri",))
-            collection_members[name] = {_need(r, "conceptUri", path, i + 2) for i, r in enumerate(rows)}
+            files.collection_members[name] = {_need(r, "conceptUri", path, i + 2) for i, r in enumerate(rows)}
     progress("read occupations", 4, steps)
-    occ_path = find_file(folder, "occupations")
-    occupations = read_csv(occ_path, ("conceptUri", "preferredLabel", "iscoGroup")) if occ_path else []
+    files.occupations_path, files.occupations = _optional_csv(
+        folder, "occupations", ("conceptUri", "preferredLabel", "iscoGroup")
+    )
     progress("read occupation–skill relations", 5, steps)
-    rel_path = find_file(folder, "occupationSkillRelations")
-    relations = read_csv(rel_path, ("occupationUri", "relationType", "skillUri")) if rel_path else []
-    progress("classify", 6, steps)
+    files.relations_path, files.relations = _optional_csv(
+        folder, "occupationSkillRelations", ("occupationUri", "relationType", "skillUri")
+    )
+    return files
 
+
+def _add_groups(data: FrameworkData, files: _EscoFiles) -> dict[str, str | None]:
+    """The skill groups as concepts; returns each group's code (ISCED-F groups: the code ends their URI)."""
+    path = files.groups_path or files.folder
     group_codes: dict[str, str | None] = {}
-    for i, row in enumerate(groups):
-        uri = _need(row, "conceptUri", groups_path or folder, i + 2)
+    for i, row in enumerate(files.groups):
+        uri = _need(row, "conceptUri", path, i + 2)
         code = clean(row.get("code"))
         if code is None and "/isced-f/" in uri:
             code = uri.rsplit("/", 1)[1]
@@ -181,7 +205,7 @@ def read_esco(folder: Path | None = None, *, version: str | None = None, progres
         data.concepts.append(
             ConceptRecord(
                 uri=uri,
-                preferred_label=_need(row, "preferredLabel", groups_path or folder, i + 2),
+                preferred_label=_need(row, "preferredLabel", path, i + 2),
                 kind="group",
                 alt_labels=split_list(row.get("altLabels"), exclude=row.get("preferredLabel")),
                 hidden_labels=split_list(row.get("hiddenLabels")),
@@ -190,30 +214,42 @@ def read_esco(folder: Path | None = None, *, version: str | None = None, progres
                 status=clean(row.get("status")),
             )
         )
+    return group_codes
 
+
+def _add_broader(data: FrameworkData, files: _EscoFiles) -> dict[str, list[str]]:
+    """The hierarchy's edges; returns each concept's parents."""
+    path = files.broader_path or files.folder
     parents: dict[str, list[str]] = {}
-    for i, row in enumerate(broader_rows):
-        narrower = _need(row, "conceptUri", broader_path or folder, i + 2)
-        broader = _need(row, "broaderUri", broader_path or folder, i + 2)
+    for i, row in enumerate(files.broader):
+        narrower = _need(row, "conceptUri", path, i + 2)
+        broader = _need(row, "broaderUri", path, i + 2)
         parents.setdefault(narrower, []).append(broader)
         data.broader.append((narrower, broader))
+    return parents
 
-    ancestor_codes = _ancestor_codes(parents, group_codes)
-    transversal_collection = collection_members.get("transversal", set())
-    for i, row in enumerate(skills):
-        uri = _need(row, "conceptUri", skills_path, i + 2)
-        label = _need(row, "preferredLabel", skills_path, i + 2)
+
+def _classify(
+    uri: str, skill_type: str | None, reuse: str | None, codes: set[str], transversal: set[str]
+) -> tuple[str, str]:
+    """(kind, ksa) of one skill: our knowledge / skill / attitude reading (the module's docstring)."""
+    pillars = sorted(c for c in codes if c in PILLARS)
+    if skill_type == "knowledge":
+        return "knowledge", "knowledge"
+    if reuse == "transversal" or uri in transversal or pillars == ["T"]:
+        return "transversal", "attitude" if any(ATTITUDE_GROUP.match(c) for c in codes) else "skill"
+    return "skill", "skill"
+
+
+def _add_skills(data: FrameworkData, files: _EscoFiles, ancestor_codes: Callable[[str], set[str]]) -> None:
+    transversal = files.collection_members.get("transversal", set())
+    for i, row in enumerate(files.skills):
+        uri = _need(row, "conceptUri", files.skills_path, i + 2)
+        label = _need(row, "preferredLabel", files.skills_path, i + 2)
         skill_type = clean(row.get("skillType"))
         reuse = clean(row.get("reuseLevel"))
         codes = ancestor_codes(uri)
-        pillars = sorted(c for c in codes if c in PILLARS)
-        if skill_type == "knowledge":
-            kind = ksa = "knowledge"
-        elif reuse == "transversal" or uri in transversal_collection or pillars == ["T"]:
-            kind = "transversal"
-            ksa = "attitude" if any(ATTITUDE_GROUP.match(c) for c in codes) else "skill"
-        else:
-            kind = ksa = "skill"
+        kind, ksa = _classify(uri, skill_type, reuse, codes, transversal)
         data.concepts.append(
             ConceptRecord(
                 uri=uri,
@@ -225,20 +261,17 @@ def read_esco(folder: Path | None = None, *, version: str | None = None, progres
                 alt_labels=split_list(row.get("altLabels"), exclude=label),
                 hidden_labels=split_list(row.get("hiddenLabels")),
                 description=clean(row.get("description")),
-                pillars=" ".join(pillars) or None,
+                pillars=" ".join(sorted(c for c in codes if c in PILLARS)) or None,
                 status=clean(row.get("status")),
             )
         )
-    for group in data.concepts:
-        if group.kind == "group":
-            group.pillars = " ".join(sorted(c for c in ancestor_codes(group.uri) if c in PILLARS)) or None
 
-    for name, members in collection_members.items():
-        data.collections.extend((uri, name) for uri in sorted(members))
 
-    for i, row in enumerate(occupations):
-        uri = _need(row, "conceptUri", occ_path or folder, i + 2)
-        label = _need(row, "preferredLabel", occ_path or folder, i + 2)
+def _add_occupations(data: FrameworkData, files: _EscoFiles) -> None:
+    path = files.occupations_path or files.folder
+    for i, row in enumerate(files.occupations):
+        uri = _need(row, "conceptUri", path, i + 2)
+        label = _need(row, "preferredLabel", path, i + 2)
         data.occupations.append(
             OccupationRecord(
                 uri=uri,
@@ -250,19 +283,48 @@ def read_esco(folder: Path | None = None, *, version: str | None = None, progres
                 status=clean(row.get("status")),
             )
         )
-    for i, row in enumerate(relations):
-        relation = _need(row, "relationType", rel_path or folder, i + 2)
+
+
+def _add_relations(data: FrameworkData, files: _EscoFiles) -> None:
+    path = files.relations_path or files.folder
+    for i, row in enumerate(files.relations):
+        relation = _need(row, "relationType", path, i + 2)
         if relation not in ("essential", "optional"):
             raise TaxonomyImportError(
-                f"{rel_path}: malformed CSV: row {i + 2} has relationType {relation!r} (essential or optional)"
+                f"{files.relations_path}: malformed CSV: row {i + 2} has relationType {relation!r} "
+                "(essential or optional)"
             )
         data.occupation_skills.append(
-            (
-                _need(row, "occupationUri", rel_path or folder, i + 2),
-                _need(row, "skillUri", rel_path or folder, i + 2),
-                relation,
-            )
+            (_need(row, "occupationUri", path, i + 2), _need(row, "skillUri", path, i + 2), relation)
         )
+
+
+def read_esco(folder: Path | None = None, *, version: str | None = None, progress: Progress = _noop) -> FrameworkData:
+    """Read an ESCO CSV folder (default: the copy of v1.1.1 shipped in the package)."""
+    folder, version, skills_path = _esco_folder(folder, version)
+    data = FrameworkData(
+        key=ESCO_KEY,
+        name=ESCO_NAME,
+        source_format="esco",
+        version=version,
+        publisher="European Commission",
+        licence=ESCO_ATTRIBUTION,
+        url=ESCO_URL,
+        source=str(folder),
+    )
+    steps = 7
+    files = _read_files(folder, skills_path, progress, steps)
+    progress("classify", 6, steps)
+    group_codes = _add_groups(data, files)
+    ancestor_codes = _ancestor_codes(_add_broader(data, files), group_codes)
+    _add_skills(data, files, ancestor_codes)
+    for group in data.concepts:
+        if group.kind == "group":
+            group.pillars = " ".join(sorted(c for c in ancestor_codes(group.uri) if c in PILLARS)) or None
+    for name, members in files.collection_members.items():
+        data.collections.extend((uri, name) for uri in sorted(members))
+    _add_occupations(data, files)
+    _add_relations(data, files)
     progress("read", steps, steps)
     return data
 

@@ -87,7 +87,8 @@ def _node_uri(node: Any) -> str | None:
     return None
 
 
-def read_case(path: Path, *, framework: str | None = None, version: str | None = None) -> FrameworkData:
+def _case_package(path: Path) -> tuple[dict[str, Any], list[Any]]:
+    """The CFPackage of a CASE JSON file and its CFItems; refuses a file that is not one."""
     if not path.is_file():
         raise TaxonomyImportError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
@@ -104,6 +105,56 @@ def read_case(path: Path, *, framework: str | None = None, version: str | None =
     items = package.get("CFItems")
     if not isinstance(items, list):
         raise TaxonomyImportError(f"{path}: not a CASE CFPackage (no CFItems list)")
+    return package, items
+
+
+def _case_concept(path: Path, i: int, item: Any) -> ConceptRecord:
+    """One CFItem as a concept (its statement the label, its item type our kind)."""
+    if not isinstance(item, dict):
+        raise TaxonomyImportError(f"{path}: CFItems[{i}] is not an object")
+    uri = _node_uri(item)
+    full = clean(str(item.get("fullStatement") or ""))
+    short = clean(str(item.get("abbreviatedStatement") or ""))
+    if not uri or not (full or short):
+        raise TaxonomyImportError(f"{path}: CFItems[{i}] needs a uri (or identifier) and a fullStatement")
+    item_type = item.get("CFItemType") or _node_uri(item.get("CFItemTypeURI")) or ""
+    if isinstance(item.get("CFItemTypeURI"), dict):
+        item_type = item.get("CFItemType") or item["CFItemTypeURI"].get("title") or ""
+    kind, ksa = _case_kind(str(item_type))
+    label = short or full or uri
+    return ConceptRecord(
+        uri=uri,
+        preferred_label=label[:500],
+        kind=kind,
+        ksa=ksa,
+        description=full if short and full != short else clean(str(item.get("notes") or "")),
+        code=str(item["humanCodingScheme"])[:64] if item.get("humanCodingScheme") else None,
+        status="released",
+    )
+
+
+def _case_broader(
+    package: dict[str, Any], identifiers: dict[str, str], known: set[str], doc_uri: str | None
+) -> list[tuple[str, str]]:
+    """The ``isChildOf`` associations between known items (ids resolved to URIs; the document itself is no parent)."""
+    broader: list[tuple[str, str]] = []
+    for association in package.get("CFAssociations") or []:
+        if not isinstance(association, dict) or association.get("associationType") != "isChildOf":
+            continue
+        origin = _node_uri(association.get("originNodeURI"))
+        destination = _node_uri(association.get("destinationNodeURI"))
+        if origin is None or destination is None:
+            continue
+        origin = identifiers.get(origin, origin)
+        destination = identifiers.get(destination, destination)
+        if origin in known and destination in known and destination != doc_uri:
+            broader.append((origin, destination))
+    return broader
+
+
+def read_case(path: Path, *, framework: str | None = None, version: str | None = None) -> FrameworkData:
+    """Read a 1EdTech CASE CFPackage (JSON) into `FrameworkData`: items as concepts, isChildOf as hierarchy."""
+    package, items = _case_package(path)
     cf_document: dict[str, Any] = package["CFDocument"]
     title = str(cf_document.get("title") or framework or path.stem)
     doc_uri = _node_uri(cf_document)
@@ -119,41 +170,8 @@ def read_case(path: Path, *, framework: str | None = None, version: str | None =
     )
     identifiers: dict[str, str] = {}
     for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise TaxonomyImportError(f"{path}: CFItems[{i}] is not an object")
-        uri = _node_uri(item)
-        full = clean(str(item.get("fullStatement") or ""))
-        short = clean(str(item.get("abbreviatedStatement") or ""))
-        if not uri or not (full or short):
-            raise TaxonomyImportError(f"{path}: CFItems[{i}] needs a uri (or identifier) and a fullStatement")
+        data.concepts.append(_case_concept(path, i, item))
         if item.get("identifier"):
-            identifiers[str(item["identifier"])] = uri
-        item_type = item.get("CFItemType") or _node_uri(item.get("CFItemTypeURI")) or ""
-        if isinstance(item.get("CFItemTypeURI"), dict):
-            item_type = item.get("CFItemType") or item["CFItemTypeURI"].get("title") or ""
-        kind, ksa = _case_kind(str(item_type))
-        label = short or full or uri
-        data.concepts.append(
-            ConceptRecord(
-                uri=uri,
-                preferred_label=label[:500],
-                kind=kind,
-                ksa=ksa,
-                description=full if short and full != short else clean(str(item.get("notes") or "")),
-                code=str(item["humanCodingScheme"])[:64] if item.get("humanCodingScheme") else None,
-                status="released",
-            )
-        )
-    known = {c.uri for c in data.concepts}
-    for association in package.get("CFAssociations") or []:
-        if not isinstance(association, dict) or association.get("associationType") != "isChildOf":
-            continue
-        origin = _node_uri(association.get("originNodeURI"))
-        destination = _node_uri(association.get("destinationNodeURI"))
-        if origin is None or destination is None:
-            continue
-        origin = identifiers.get(origin, origin)
-        destination = identifiers.get(destination, destination)
-        if origin in known and destination in known and destination != doc_uri:
-            data.broader.append((origin, destination))
+            identifiers[str(item["identifier"])] = data.concepts[-1].uri
+    data.broader.extend(_case_broader(package, identifiers, {c.uri for c in data.concepts}, doc_uri))
     return data

@@ -111,11 +111,60 @@ def _noop(_stage: str, _done: int, _total: int) -> None:
 
 
 def store_framework(session: Session, data: FrameworkData, progress: Progress = _noop) -> ImportReport:
+    """Write ``data`` as one version of its framework: concepts and occupations upserted, relations synced, the
+    withdrawn flagged and the search index refreshed for what changed (the caller commits)."""
     started = time.perf_counter()
     _check_unique(data)
     report = ImportReport(framework=data.key, version=data.version)
     steps = 8
     progress("framework", 0, steps)
+    framework, version = _framework_version(session, data)
+    version_id = version.id
+
+    progress("concepts", 1, steps)
+    concept_rows = [{f: getattr(c, f) for f in ("uri", *CONCEPT_FIELDS)} for c in data.concepts]
+    inserted, updated, concept_ids, changed_ids = _upsert(
+        session, _t(Concept), version_id, concept_rows, CONCEPT_FIELDS
+    )
+    report.concepts, report.concepts_inserted, report.concepts_updated = len(concept_rows), inserted, updated
+
+    progress("hierarchy", 2, steps)
+    _store_hierarchy(session, data, concept_ids, version_id, report)
+    progress("collections", 3, steps)
+    _store_collections(session, data, concept_ids, version_id, report)
+
+    progress("occupations", 4, steps)
+    occupation_rows = [{f: getattr(o, f) for f in ("uri", *OCCUPATION_FIELDS)} for o in data.occupations]
+    o_inserted, o_updated, occupation_ids, _ = _upsert(
+        session, _t(Occupation), version_id, occupation_rows, OCCUPATION_FIELDS
+    )
+    report.occupations, report.occupations_inserted, report.occupations_updated = (
+        len(occupation_rows),
+        o_inserted,
+        o_updated,
+    )
+
+    progress("occupation–skill relations", 5, steps)
+    _store_occupation_skills(session, data, (occupation_ids, concept_ids), version_id, report)
+
+    progress("versions", 6, steps)
+    report.withdrawn_flagged = _flag_withdrawn(session, framework.id)
+    version.concept_count = len(concept_rows)
+    version.occupation_count = len(occupation_rows)
+    if report.changed:
+        version.source = data.source
+    session.flush()
+
+    progress("search index", 7, steps)
+    search.index_concepts(session, version_id, None if inserted == len(concept_rows) else changed_ids)
+    session.flush()
+    progress("done", steps, steps)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _framework_version(session: Session, data: FrameworkData) -> tuple[Framework, FrameworkVersion]:
+    """The framework (created, or refreshed when it came from the same format) and its version row."""
     framework = session.scalar(select(Framework).where(Framework.key == data.key))
     if framework is None:
         framework = Framework(key=data.key, name=data.name, source_format=data.source_format)
@@ -138,16 +187,13 @@ def store_framework(session: Session, data: FrameworkData, progress: Progress = 
         version = FrameworkVersion(framework_id=framework.id, version=data.version, source=data.source)
         session.add(version)
         session.flush()
-    version_id = version.id
+    return framework, version
 
-    progress("concepts", 1, steps)
-    concept_rows = [{f: getattr(c, f) for f in ("uri", *CONCEPT_FIELDS)} for c in data.concepts]
-    inserted, updated, concept_ids, changed_ids = _upsert(
-        session, _t(Concept), version_id, concept_rows, CONCEPT_FIELDS
-    )
-    report.concepts, report.concepts_inserted, report.concepts_updated = len(concept_rows), inserted, updated
 
-    progress("hierarchy", 2, steps)
+def _store_hierarchy(
+    session: Session, data: FrameworkData, concept_ids: dict[str, int], version_id: int, report: ImportReport
+) -> None:
+    """Broader relations between known concepts (an unknown end is counted as skipped; self-loops dropped)."""
     broader_pairs: set[tuple[Any, ...]] = set()
     for narrower, broader in data.broader:
         a, b = concept_ids.get(narrower), concept_ids.get(broader)
@@ -157,7 +203,10 @@ def store_framework(session: Session, data: FrameworkData, progress: Progress = 
             broader_pairs.add((a, b))
     _sync_pairs(session, _t(BroaderRelation), ("concept_id", "broader_id"), broader_pairs, version_id, report)
 
-    progress("collections", 3, steps)
+
+def _store_collections(
+    session: Session, data: FrameworkData, concept_ids: dict[str, int], version_id: int, report: ImportReport
+) -> None:
     members: set[tuple[Any, ...]] = set()
     for uri, collection in data.collections:
         cid = concept_ids.get(uri)
@@ -167,18 +216,16 @@ def store_framework(session: Session, data: FrameworkData, progress: Progress = 
             members.add((cid, collection))
     _sync_pairs(session, _t(CollectionMember), ("concept_id", "collection"), members, version_id, report)
 
-    progress("occupations", 4, steps)
-    occupation_rows = [{f: getattr(o, f) for f in ("uri", *OCCUPATION_FIELDS)} for o in data.occupations]
-    o_inserted, o_updated, occupation_ids, _ = _upsert(
-        session, _t(Occupation), version_id, occupation_rows, OCCUPATION_FIELDS
-    )
-    report.occupations, report.occupations_inserted, report.occupations_updated = (
-        len(occupation_rows),
-        o_inserted,
-        o_updated,
-    )
 
-    progress("occupation–skill relations", 5, steps)
+def _store_occupation_skills(
+    session: Session,
+    data: FrameworkData,
+    ids: tuple[dict[str, int], dict[str, int]],
+    version_id: int,
+    report: ImportReport,
+) -> None:
+    """Occupation-skill relations between known rows (``ids``: occupation ids, concept ids by URI)."""
+    occupation_ids, concept_ids = ids
     wanted: dict[tuple[int, int], str] = {}
     for occupation_uri, concept_uri, relation in data.occupation_skills:
         oid, cid = occupation_ids.get(occupation_uri), concept_ids.get(concept_uri)
@@ -187,21 +234,6 @@ def store_framework(session: Session, data: FrameworkData, progress: Progress = 
         elif wanted.get((oid, cid)) != "essential":  # listed twice: essential wins
             wanted[(oid, cid)] = relation
     _sync_occupation_skills(session, wanted, version_id, report)
-
-    progress("versions", 6, steps)
-    report.withdrawn_flagged = _flag_withdrawn(session, framework.id)
-    version.concept_count = len(concept_rows)
-    version.occupation_count = len(occupation_rows)
-    if report.changed:
-        version.source = data.source
-    session.flush()
-
-    progress("search index", 7, steps)
-    search.index_concepts(session, version_id, None if inserted == len(concept_rows) else changed_ids)
-    session.flush()
-    progress("done", steps, steps)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _check_unique(data: FrameworkData) -> None:

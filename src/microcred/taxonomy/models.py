@@ -32,9 +32,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from microcred.db.base import Base, UTCDateTime, utcnow
+from microcred.vc.outcomes import OUTCOME_KINDS
 
 CONCEPT_KINDS = ("knowledge", "skill", "transversal", "group", "other")
-KSA_KINDS = ("knowledge", "skill", "attitude")
+KSA_KINDS = OUTCOME_KINDS  # a concept's knowledge / skill / attitude reading: the outcome kinds
 RELATION_TYPES = ("essential", "optional")
 
 

@@ -7,9 +7,18 @@ from dataclasses import dataclass, field
 
 from microcred.errors import InvalidInput
 
+MAX_LIMIT = 100  # the most results one search answers with
+
 
 class TaxonomyImportError(InvalidInput):
     """An unreadable path or a malformed file: nothing was written (CLI exit code 2)."""
+
+
+def result_limit(limit: int) -> int:
+    """A caller's result limit, capped at ``MAX_LIMIT``; refuses less than one."""
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1")
+    return min(limit, MAX_LIMIT)
 
 
 @dataclass(slots=True)

@@ -30,11 +30,15 @@ from microcred.taxonomy.models import (
     Occupation,
     OccupationSkill,
 )
-from microcred.taxonomy.records import version_key
+from microcred.taxonomy.occupations import OccupationInfo as OccupationInfo
+from microcred.taxonomy.occupations import find_occupation as find_occupation
+from microcred.taxonomy.occupations import search_occupations as search_occupations
+from microcred.taxonomy.records import MAX_LIMIT as MAX_LIMIT
+from microcred.taxonomy.records import result_limit, version_key
+from microcred.vc.outcomes import OUTCOME_KINDS as OUTCOME_KINDS
 
 SEARCH_TYPES = ("knowledge", "skill", "transversal")
-SUGGEST_KINDS = ("knowledge", "skill", "attitude", "transversal")
-MAX_LIMIT = 100
+SUGGEST_KINDS = (*OUTCOME_KINDS, "transversal")
 
 
 def _noop(_stage: str, _done: int, _total: int) -> None:
@@ -164,12 +168,6 @@ def _summary(concept: Concept, version: str, framework: str, score: float | None
     )
 
 
-def _limit(limit: int) -> int:
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1")
-    return min(limit, MAX_LIMIT)
-
-
 # -- search and browse -------------------------------------------------------------------------------------------
 def search_concepts(
     session: Session,
@@ -186,7 +184,7 @@ def search_concepts(
     """
     if type is not None and type not in (*SEARCH_TYPES, "group"):
         raise InvalidInput(f"unknown concept type {type!r}: one of {', '.join(SEARCH_TYPES)}")
-    limit = _limit(limit)
+    limit = result_limit(limit)
     words = fts.terms(query)
     filters = fts.Filters(kinds=[type] if type else None, reuse_level=reuse_level, framework=framework)
     scored = fts.query_ids(
@@ -219,49 +217,50 @@ def _find(session: Session, uri: str, version: str | None = None) -> tuple[Conce
     return best[0], best[1], best[2]
 
 
-def get_concept(session: Session, uri: str, *, version: str | None = None, occupation_limit: int = 50) -> ConceptDetail:
-    """One concept (the current version's, else the newest that holds it) with its neighbourhood."""
-    found = _find(session, uri, version)
-    if found is None:
-        raise NotFound(f"no concept {uri}" + (f" in version {version}" if version else ""))
-    concept, version_name, key = found
+def _links(session: Session, query: Any) -> list[Link]:
+    return [Link(uri=r[0], label=r[1], kind=r[2]) for r in session.execute(query)]
 
-    def links(query: Any) -> list[Link]:
-        return [Link(uri=r[0], label=r[1], kind=r[2]) for r in session.execute(query)]
 
-    broader = links(
+def _hierarchy(session: Session, concept_id: int) -> tuple[list[Link], list[Link]]:
+    """The concept's broader and narrower concepts, each by label."""
+    broader = _links(
+        session,
         select(Concept.uri, Concept.preferred_label, Concept.kind)
         .join(BroaderRelation, BroaderRelation.broader_id == Concept.id)
-        .where(BroaderRelation.concept_id == concept.id)
-        .order_by(Concept.preferred_label)
+        .where(BroaderRelation.concept_id == concept_id)
+        .order_by(Concept.preferred_label),
     )
-    narrower = links(
+    narrower = _links(
+        session,
         select(Concept.uri, Concept.preferred_label, Concept.kind)
         .join(BroaderRelation, BroaderRelation.concept_id == Concept.id)
-        .where(BroaderRelation.broader_id == concept.id)
-        .order_by(Concept.preferred_label)
+        .where(BroaderRelation.broader_id == concept_id)
+        .order_by(Concept.preferred_label),
     )
+    return broader, narrower
+
+
+def _occupations_of(session: Session, concept_id: int, limit: int) -> tuple[dict[str, list[Link]], dict[str, int]]:
+    """Occupations the concept is essential / optional for (at most ``limit`` each, by label) and their counts."""
     occupations: dict[str, list[Link]] = {}
     counts: dict[str, int] = {}
     for relation in ("essential", "optional"):
         base = (
             select(Occupation.uri, Occupation.preferred_label)
             .join(OccupationSkill, OccupationSkill.occupation_id == Occupation.id)
-            .where(OccupationSkill.concept_id == concept.id, OccupationSkill.relation == relation)
+            .where(OccupationSkill.concept_id == concept_id, OccupationSkill.relation == relation)
         )
         occupations[relation] = [
             Link(uri=r[0], label=r[1], kind="occupation")
-            for r in session.execute(base.order_by(Occupation.preferred_label).limit(max(occupation_limit, 0)))
+            for r in session.execute(base.order_by(Occupation.preferred_label).limit(max(limit, 0)))
         ]
         counts[relation] = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    collections = list(
-        session.scalars(
-            select(CollectionMember.collection)
-            .where(CollectionMember.concept_id == concept.id)
-            .order_by(CollectionMember.collection)
-        )
-    )
-    others = sorted(
+    return occupations, counts
+
+
+def _other_versions(session: Session, uri: str, version_name: str) -> list[str]:
+    """The other framework versions holding ``uri``, oldest first."""
+    return sorted(
         (
             v
             for v in session.scalars(
@@ -272,6 +271,23 @@ def get_concept(session: Session, uri: str, *, version: str | None = None, occup
             if v != version_name
         ),
         key=version_key,
+    )
+
+
+def get_concept(session: Session, uri: str, *, version: str | None = None, occupation_limit: int = 50) -> ConceptDetail:
+    """One concept (the current version's, else the newest that holds it) with its neighbourhood."""
+    found = _find(session, uri, version)
+    if found is None:
+        raise NotFound(f"no concept {uri}" + (f" in version {version}" if version else ""))
+    concept, version_name, key = found
+    broader, narrower = _hierarchy(session, concept.id)
+    occupations, counts = _occupations_of(session, concept.id, occupation_limit)
+    collections = list(
+        session.scalars(
+            select(CollectionMember.collection)
+            .where(CollectionMember.concept_id == concept.id)
+            .order_by(CollectionMember.collection)
+        )
     )
     return ConceptDetail(
         concept=_summary(concept, version_name, key),
@@ -285,7 +301,7 @@ def get_concept(session: Session, uri: str, *, version: str | None = None, occup
         optional_for=occupations["optional"],
         essential_for_count=counts["essential"],
         optional_for_count=counts["optional"],
-        other_versions=others,
+        other_versions=_other_versions(session, uri, version_name),
     )
 
 
@@ -359,7 +375,7 @@ def suggest_concepts(
     """
     if kind is not None and kind not in SUGGEST_KINDS:
         raise InvalidInput(f"unknown kind {kind!r}: one of {', '.join(SUGGEST_KINDS)}")
-    limit = _limit(limit)
+    limit = result_limit(limit)
     words = fts.terms(text, extra_stopwords=OUTCOME_STOPWORDS)
     if kind == "transversal":
         filters = fts.Filters(kinds=["transversal"], framework=framework)
@@ -404,7 +420,6 @@ def suggest_concepts(
 
 
 # -- kind check for the catalog ----------------------------------------------------------------------------------
-OUTCOME_KINDS = ("knowledge", "skill", "attitude")
 
 
 def concept_kind(session: Session, uri: str) -> str | None:
@@ -456,62 +471,3 @@ def find_concept(session: Session, uri: str) -> ConceptSummary | None:
     """The concept (current version first) as a summary, None if no imported framework holds it."""
     found = _find(session, uri)
     return None if found is None else _summary(*found)
-
-
-# -- occupations (labour-market links of achievements) -------------------------------------------------------------
-@dataclass
-class OccupationInfo:
-    uri: str
-    label: str
-    version: str
-    isco_code: str | None
-    description: str | None
-    # ESCO's occupation–skill relations: relation ("essential" | "optional") -> [(concept uri, label)]
-    skills: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-
-
-def find_occupation(session: Session, uri: str, *, with_skills: bool = False) -> OccupationInfo | None:
-    """An occupation of an imported framework (the current version first), None if none holds it."""
-    rows = session.execute(
-        select(Occupation, FrameworkVersion.version, FrameworkVersion.is_current)
-        .join(FrameworkVersion, FrameworkVersion.id == Occupation.version_id)
-        .where(Occupation.uri == uri)
-    ).all()
-    if not rows:
-        return None
-    occupation, version, _current = max(rows, key=lambda r: (bool(r[2]), version_key(r[1]), r[0].id))
-    info = OccupationInfo(
-        uri=occupation.uri,
-        label=occupation.preferred_label,
-        version=version,
-        isco_code=occupation.isco_code,
-        description=occupation.description,
-    )
-    if with_skills:
-        info.skills = {"essential": [], "optional": []}
-        for concept_uri, label, relation in session.execute(
-            select(Concept.uri, Concept.preferred_label, OccupationSkill.relation)
-            .join(OccupationSkill, OccupationSkill.concept_id == Concept.id)
-            .where(OccupationSkill.occupation_id == occupation.id)
-            .order_by(Concept.preferred_label)
-        ):
-            info.skills.setdefault(relation, []).append((concept_uri, label))
-    return info
-
-
-def search_occupations(session: Session, query: str, *, limit: int = 20) -> list[OccupationInfo]:
-    """Occupations whose preferred label contains ``query`` (case-insensitive), current versions first."""
-    wanted = " ".join(query.lower().split())
-    if not wanted:
-        raise InvalidInput("type part of an occupation's name")
-    rows = session.execute(
-        select(Occupation, FrameworkVersion.version)
-        .join(FrameworkVersion, FrameworkVersion.id == Occupation.version_id)
-        .where(func.lower(Occupation.preferred_label).contains(wanted), FrameworkVersion.is_current.is_(True))
-        .order_by(func.length(Occupation.preferred_label), Occupation.preferred_label)
-        .limit(_limit(limit))
-    ).all()
-    return [
-        OccupationInfo(uri=o.uri, label=o.preferred_label, version=v, isco_code=o.isco_code, description=o.description)
-        for o, v in rows
-    ]
