@@ -10,25 +10,28 @@ from fastapi import Depends, Request
 
 from microcred.accounts import services as accounts
 from microcred.accounts.services import User
+from microcred.errors import AuthenticationRequired, PermissionDenied
 from microcred.i18n import gettext as _
 from microcred.web import security
 from microcred.web.deps import SessionDep
 
 
-class SignInRequired(Exception):
-    """Raised for a page that needs a signed-in user; answered with a redirect to the sign-in page."""
+class SignInRequired(AuthenticationRequired):
+    """Raised for a page that needs a signed-in user; answered with a redirect to the sign-in page (its own
+    handler in web/errors.py, before the 401 of the error table)."""
 
     def __init__(self, next_url: str) -> None:
         super().__init__(next_url)
         self.next_url = next_url
 
 
-class Forbidden(Exception):
-    """The signed-in user's role does not allow this; answered with a 403 page."""
+class Forbidden(PermissionDenied):
+    """The signed-in user's role does not allow this; answered with a 403 page (the error table's status)."""
 
 
-class CsrfFailed(Exception):
-    """A form came back without a valid CSRF token; answered with a 403 page."""
+class CsrfFailed(PermissionDenied):
+    """A form came back without a valid CSRF token; answered with a 403 page that says to reload the form (its own
+    handler in web/errors.py)."""
 
 
 def user_from_cookie(request: Request, session: Any) -> User | None:

@@ -11,9 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from microcred.errors import Conflict, DomainError, InvalidInput, KeyStoreError, NotFound
+from microcred.errors import DomainError, NotFound, PermissionDenied, outcome
+from microcred.i18n import N_
 from microcred.i18n import gettext as _
-from microcred.vc.errors import KeyFormatError, SigningError, VCError
+from microcred.vc.errors import VCError
 from microcred.web.negotiation import wants_html
 
 log = logging.getLogger("microcred.web")
@@ -43,6 +44,13 @@ RETRY_AFTER_SECONDS = 2
 _OBJECT_REPR = re.compile(r"<[A-Za-z_][^<>]{0,200}? at 0x[0-9A-Fa-f]+>")
 
 
+# What an error without a message says (English source strings, translated when answered).
+_FALLBACK_MESSAGES: tuple[tuple[type[Exception], str], ...] = (
+    (NotFound, "not found"),
+    (PermissionDenied, N_("Your role does not allow this.")),
+)
+
+
 def clean_message(message: str) -> str:
     """``message`` without Python object reprs."""
     return _OBJECT_REPR.sub("the data", message)
@@ -50,9 +58,20 @@ def clean_message(message: str) -> str:
 
 def _extraction_only() -> None:  # pragma: no cover - lists the titles for the message catalogue
     for text in (
-        _("Bad request"), _("Authentication required"), _("Not allowed"), _("Not found"), _("Method not allowed"),
-        _("Not acceptable"), _("Conflict"), _("Request too large"), _("Unsupported media type"),
-        _("Invalid input"), _("Too many requests"), _("Server error"), _("Service unavailable"), _("Error"),
+        _("Bad request"),
+        _("Authentication required"),
+        _("Not allowed"),
+        _("Not found"),
+        _("Method not allowed"),
+        _("Not acceptable"),
+        _("Conflict"),
+        _("Request too large"),
+        _("Unsupported media type"),
+        _("Invalid input"),
+        _("Too many requests"),
+        _("Server error"),
+        _("Service unavailable"),
+        _("Error"),
     ):
         del text
 
@@ -121,23 +140,17 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, "invalid request: " + "; ".join(messages), details=messages)
 
 
-async def _domain_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, NotFound):
-        return error_response(request, 404, str(exc) or "not found")
-    if isinstance(exc, InvalidInput):
-        return error_response(request, 422, str(exc))
-    if isinstance(exc, Conflict):
-        return error_response(request, 409, str(exc))
-    if isinstance(exc, KeyStoreError):
+async def _error(request: Request, exc: Exception) -> Response:
+    """A domain or standards error, answered with the status of the one error table (``microcred.errors.outcome``);
+    an internal one (the key store) is logged, as the operator must fix it."""
+    result = outcome(exc)
+    status = result.http_status if result is not None else 400
+    if result is not None and result.internal:
         log.error("key store error: %s", exc)
-        return error_response(request, 500, f"the instance's key store is not usable: {exc}")
-    return error_response(request, 400, str(exc))
-
-
-async def _vc_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, SigningError | KeyFormatError):
-        return error_response(request, 422, str(exc))
-    return error_response(request, 400, str(exc))
+        return error_response(request, status, f"the instance's key store is not usable: {exc}")
+    fallback = next((text for cls, text in _FALLBACK_MESSAGES if isinstance(exc, cls)), None)
+    message = str(exc) or (_(fallback) if fallback else "")
+    return error_response(request, status, message)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -190,10 +203,6 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(sign_in_url(exc.next_url), status_code=303)
 
 
-async def _forbidden(request: Request, exc: Exception) -> Response:
-    return error_response(request, 403, str(exc) or _("Your role does not allow this."))
-
-
 async def _csrf_failed(request: Request, exc: Exception) -> Response:
     return error_response(
         request,
@@ -206,14 +215,14 @@ def install(app: FastAPI) -> None:
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-    from microcred.web.auth import CsrfFailed, Forbidden, SignInRequired
+    from microcred.web.auth import CsrfFailed, SignInRequired
 
+    # The two special cases first (Starlette picks the handler of the nearest class in the exception's MRO).
     app.add_exception_handler(SignInRequired, _sign_in_required)
-    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(VCError, _vc_error)
+    app.add_exception_handler(DomainError, _error)
+    app.add_exception_handler(VCError, _error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(OperationalError, _database_busy)
