@@ -76,8 +76,7 @@ def test_rate_limits_count_rows_in_a_window(session: Session) -> None:
 
 
 def test_demo_users_get_fresh_links(session: Session) -> None:
-    from microcred.accounts.demo import seed_demo_users
-    from microcred.demo import seed_demo
+    from microcred.demo import seed_demo, seed_demo_users
 
     seed_demo(session, base_url="http://127.0.0.1:8000", master_key=b"\x01" * 32)
     first = seed_demo_users(session, base_url="http://127.0.0.1:8000")

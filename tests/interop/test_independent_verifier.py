@@ -106,10 +106,8 @@ def _seed(factory: Any, settings: Any) -> tuple[Any, Any]:
     """What `microcred demo` seeds (evidence files, demo users, the ownership demo), less the ESCO import: it
     checks the alignments but changes nothing in a credential (measured: the same documents but for random ids),
     and costs 6-9 s per backend."""
-    from microcred.accounts.demo import seed_demo_users
     from microcred.assessments.storage import folder_store
-    from microcred.demo import seed_demo
-    from microcred.earners.demo import seed_ownership_demo
+    from microcred.demo import seed_demo, seed_demo_users, seed_ownership_demo
     from microcred.issuers import keystore
 
     with factory() as session:
@@ -215,7 +213,7 @@ def _collect(http: httpx.Client, demo: Demo, ownership: Any) -> None:
 def _wallet_copy(http: httpx.Client, demo: Demo, ownership: Any) -> None:
     """A scripted OID4VCI wallet (pre-authorized code + tx_code) holding the demo wallet key, asking for ldp_vc."""
     from microcred.awards.services import credential_url
-    from microcred.earners.demo import DEMO_WALLET_KEY
+    from microcred.demo import DEMO_WALLET_KEY
     from microcred.vc.holder import sign_holder_jwt
 
     assert ownership is not None, "the demo seeded no ownership data (no wallet offer to follow)"

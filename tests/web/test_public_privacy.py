@@ -63,14 +63,13 @@ class Seeded:
 
 def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
     from microcred import demo
-    from microcred.accounts.demo import seed_demo_users
     from microcred.assessments.models import Evidence
     from microcred.assessments.storage import folder_store
     from microcred.awards import services as awards
     from microcred.catalog import services as catalog
     from microcred.db import session_scope
+    from microcred.demo import seed_demo_users, seed_ownership_demo
     from microcred.earners import services as earners
-    from microcred.earners.demo import seed_ownership_demo
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
     from microcred.ownership import identity, sharing

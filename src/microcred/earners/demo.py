@@ -1,63 +1,34 @@
-"""Demo ownership data for `microcred demo`: the first demo earner has a share-enabled credential (public, with a
-chosen evidence display), a second verified address and a bound did:key (a fixed demo wallet key), and gets a fresh
-OID4VCI offer link each run. Idempotent."""
+"""Earners' side of `microcred demo`: the two changes the demo makes to its first earner that no service makes
+without a proof from the earner (a mailed link, a signed DID Auth challenge).
+
+The demo's second address is verified from the start and has a fixed id; its wallet DID is bound without a
+challenge (the demo wallet key is published). This stays in earners (it writes earners' own rows); the demo package
+(`microcred.demo.ownership`) calls it."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microcred.audit.services import acting_as
-from microcred.awards import services as awards
 from microcred.db.base import utcnow
-from microcred.demo import EARNERS, demo_id
-from microcred.earners import services as earners
-from microcred.earners.models import EarnerEmail
-from microcred.ownership import oid4vci, sharing
-from microcred.vc import Ed25519Key
-
-SECOND_EMAIL = "amara@personal.example"
-# Not a secret: a published demo key, so a scripted demo wallet can prove it holds the bound DID.
-DEMO_WALLET_KEY = Ed25519Key.from_seed(hashlib.sha256(b"microcred demo wallet (public, never use)").digest())
+from microcred.earners.models import Earner, EarnerEmail
 
 
-@dataclass(frozen=True)
-class OwnershipDemo:
-    earner_id: uuid.UUID
-    award_id: uuid.UUID
-    did: str
-    offer: oid4vci.Offer
-
-
-def seed_ownership_demo(session: Session, *, base_url: str) -> OwnershipDemo | None:
-    with acting_as("demo"):  # audit entries of the seed name the demo as their actor
-        return _seed(session, base_url=base_url)
-
-
-def _seed(session: Session, *, base_url: str) -> OwnershipDemo | None:
-    earner = earners.find_earner_by_email(session, EARNERS[0]["email"])
-    if earner is None:
-        return None
-    held = awards.list_awards(session, earner_id=earner.id)
-    active = [a for a in held if a.status == "active" and a.replaced_by_id is None]
-    if not active:
-        return None
-    award = active[-1]  # the oldest current one
-    if sharing.share_choice(session, award.id) == sharing.ShareChoice():
-        sharing.set_share_choice(session, award, public=True, hidden_evidence=[])
+def ensure_verified_email(session: Session, earner_id: uuid.UUID, email: str, *, email_id: uuid.UUID) -> None:
+    """An extra address of the earner, verified now, unless the earner already has it."""
     exists = session.scalars(
-        select(EarnerEmail).where(EarnerEmail.earner_id == earner.id, EarnerEmail.email == SECOND_EMAIL)
+        select(EarnerEmail).where(EarnerEmail.earner_id == earner_id, EarnerEmail.email == email)
     ).first()
     if exists is None:
         now = utcnow()
-        session.add(EarnerEmail(id=demo_id(f"email:{SECOND_EMAIL}"), earner_id=earner.id, email=SECOND_EMAIL,
-                                verified_at=now, created_at=now))
-    if earner.did != DEMO_WALLET_KEY.did_key:
-        earner.did = DEMO_WALLET_KEY.did_key
-    session.flush()
-    offer = oid4vci.create_offer(session, award, base_url=base_url, with_tx_code=False)
-    return OwnershipDemo(earner_id=earner.id, award_id=award.id, did=DEMO_WALLET_KEY.did_key, offer=offer)
+        session.add(EarnerEmail(id=email_id, earner_id=earner_id, email=email, verified_at=now, created_at=now))
+        session.flush()
+
+
+def bind_published_did(session: Session, earner: Earner, did: str) -> None:
+    """Bind ``did`` to the earner as-is (no DID Auth): only for a key whose seed is public, as the demo wallet's."""
+    if earner.did != did:
+        earner.did = did
+        session.flush()

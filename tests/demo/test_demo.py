@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcred import demo
+from microcred import demo, issuing
 from microcred.awards import services as awards
 from microcred.awards.models import Award
 from microcred.catalog.models import Achievement, Alignment, LearningOutcome
@@ -183,14 +183,14 @@ def test_demo_awards_carry_rubric_results_and_only_public_evidence(
 def test_demo_pathway_completed_by_one_earner_and_part_way_for_another(
     factory: sessionmaker[Session], master_key: bytes
 ) -> None:
+    from microcred.demo.transcripts import COMPONENTS
     from microcred.transcripts import pathways
-    from microcred.transcripts.demo import COMPONENTS
 
     with session_scope(factory) as session:
         demo.seed_demo(session, base_url=BASE, master_key=master_key)
     with factory() as session:
-        amara = {s.name: s for s in pathways.earner_progress(session, demo._earner_id(session, "amara"), BASE)}
-        liam = {s.name: s for s in pathways.earner_progress(session, demo._earner_id(session, "liam"), BASE)}
+        amara = {s.name: s for s in pathways.earner_progress(session, demo.find_earner_id(session, "amara"), BASE)}
+        liam = {s.name: s for s in pathways.earner_progress(session, demo.find_earner_id(session, "liam"), BASE)}
         name = "Digital Hospitality Operations Certificate"
         assert len(COMPONENTS) == 3
         assert amara[name].completion is not None and amara[name].completion.status == "issued"
@@ -219,10 +219,10 @@ def test_demo_relevance_states_and_the_gate(factory: sessionmaker[Session], mast
         assert states["Cyber Security Awareness for Small Business"] == "lapsed"
         assert partners.get_policy(session, demo.COLLEGE_ID).require_endorsement is True
         with pytest.raises(InvalidInput, match=r"Cyber Security Awareness .*relevance lapsed: the endorsement by"):
-            awards.issue_award(
+            issuing.issue_award(
                 session,
                 achievement_id=demo.demo_id("achievement:cyber-awareness"),
-                earner_id=demo._earner_id(session, "liam"),
+                earner_id=demo.find_earner_id(session, "liam"),
                 base_url=BASE,
                 master_key=master_key,
             )
