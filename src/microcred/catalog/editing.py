@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
 from microcred.catalog import services
-from microcred.catalog.models import Achievement
+from microcred.catalog.services import Achievement
 from microcred.errors import InvalidInput
 from microcred.validation import optional_text, optional_url, required_text
+from microcred.vc.kwargs import reject_unknown
+
+
+class DraftOptions(TypedDict, total=False):
+    """The optional keyword arguments of :func:`update_draft` (left out: cleared, or the default)."""
+
+    criteria_url: str | None
+    language: str  # "en"
+    credits: float | None
+    level: str | None
 
 
 def update_draft(
@@ -23,12 +33,10 @@ def update_draft(
     criteria_narrative: str,
     workload_hours: float,
     outcomes: Sequence[services.OutcomeInput | Mapping[str, Any]],
-    criteria_url: str | None = None,
-    language: str = "en",
-    credits: float | None = None,
-    level: str | None = None,
+    **options: Unpack[DraftOptions],
 ) -> Achievement:
     """Replace the fields and the learning outcomes of a draft achievement."""
+    reject_unknown(options, DraftOptions, "update_draft")
     achievement = services.get_achievement(session, achievement_id)
     if achievement.status != "draft":
         raise InvalidInput("a published achievement cannot change: create a new one")
@@ -38,11 +46,11 @@ def update_draft(
     achievement.name = required_text(name, "name", max_length=300)
     achievement.description = required_text(description, "description")
     achievement.criteria_narrative = required_text(criteria_narrative, "criteria_narrative")
-    achievement.criteria_url = optional_url(criteria_url, "criteria_url")
-    achievement.language = required_text(language, "language", max_length=16)
+    achievement.criteria_url = optional_url(options.get("criteria_url"), "criteria_url")
+    achievement.language = required_text(options.get("language", "en"), "language", max_length=16)
     achievement.workload_hours = services._number(workload_hours, "workload_hours", required=True)  # type: ignore[assignment]
-    achievement.credits = services._number(credits, "credits", required=False)
-    achievement.level = optional_text(level, "level")
+    achievement.credits = services._number(options.get("credits"), "credits", required=False)
+    achievement.level = optional_text(options.get("level"), "level")
     achievement.outcomes.clear()
     session.flush()  # delete the old outcomes before their positions are reused
     achievement.outcomes.extend(built)

@@ -8,20 +8,22 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
-from microcred.catalog.models import OUTCOME_KINDS as OUTCOME_KINDS  # re-exported: the console's outcome kinds
 from microcred.catalog.models import Achievement as Achievement  # re-exported: other packages annotate with it
-from microcred.catalog.models import Alignment, LearningOutcome
+from microcred.catalog.models import Alignment
+from microcred.catalog.models import LearningOutcome as LearningOutcome  # re-exported: for annotations
 from microcred.db.base import utcnow
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.taxonomy import services as taxonomy
 from microcred.validation import as_uuid, one_of, optional_text, optional_url, required_text
+from microcred.vc.kwargs import reject_unknown
+from microcred.vc.outcomes import OUTCOME_KINDS as OUTCOME_KINDS  # re-exported: the console's outcome kinds
 
 DEFAULT_FRAMEWORK = "ESCO v1.1.1"
 
@@ -203,6 +205,56 @@ def _check_publishable(achievement: Achievement) -> None:
         raise InvalidInput(f"cannot publish: {listed}. Align each to at least one competency framework concept first")
 
 
+class AchievementOptions(TypedDict, total=False):
+    """The optional keyword arguments of :func:`create_achievement` (defaults in the comments)."""
+
+    criteria_url: str | None
+    image: str | None
+    achievement_type: str  # "MicroCredential"
+    language: str  # "en"
+    credits: float | None
+    level: str | None
+    publish: bool  # False: a draft
+    id: uuid.UUID | None  # a fixed id (demo data); else a new one
+    validity_months: int | None
+    validity_days: int | None
+    confirm_warnings: bool | None  # see check_alignments
+
+
+@dataclass(frozen=True)
+class _Definition:
+    """The required text of an achievement, as given."""
+
+    name: str
+    description: str
+    criteria_narrative: str
+    workload_hours: float
+
+
+def _new_achievement(issuer_id: uuid.UUID, given: _Definition, options: AchievementOptions) -> Achievement:
+    """The achievement row (a draft), every field checked."""
+    return Achievement(
+        id=options.get("id") or uuid.uuid4(),
+        issuer_id=issuer_id,
+        name=required_text(given.name, "name", max_length=300),
+        description=required_text(given.description, "description"),
+        criteria_narrative=required_text(given.criteria_narrative, "criteria_narrative"),
+        criteria_url=optional_url(options.get("criteria_url"), "criteria_url"),
+        image=_image(options.get("image")),
+        achievement_type=required_text(
+            options.get("achievement_type", "MicroCredential"), "achievement_type", max_length=64
+        ),
+        language=required_text(options.get("language", "en"), "language", max_length=16),
+        workload_hours=_number(given.workload_hours, "workload_hours", required=True),
+        credits=_number(options.get("credits"), "credits", required=False),
+        level=optional_text(options.get("level"), "level"),
+        status="draft",
+        validity_months=_period(options.get("validity_months"), "validity_months", 1200),
+        validity_days=_period(options.get("validity_days"), "validity_days", 36500),
+        created_at=utcnow(),
+    )
+
+
 def create_achievement(
     session: Session,
     *,
@@ -212,45 +264,22 @@ def create_achievement(
     criteria_narrative: str,
     workload_hours: float,
     outcomes: Sequence[OutcomeInput | Mapping[str, Any]],
-    criteria_url: str | None = None,
-    image: str | None = None,
-    achievement_type: str = "MicroCredential",
-    language: str = "en",
-    credits: float | None = None,
-    level: str | None = None,
-    publish: bool = False,
-    id: uuid.UUID | None = None,
-    validity_months: int | None = None,
-    validity_days: int | None = None,
-    confirm_warnings: bool | None = None,
+    **options: Unpack[AchievementOptions],
 ) -> Achievement:
     """A new achievement (draft unless `publish`); needs at least one outcome, each of a known kind.
 
     Alignments are checked against their outcome's kind (see `check_alignments`; ``confirm_warnings=False``
     refuses unconfirmed warnings)."""
+    reject_unknown(options, AchievementOptions, "create_achievement")
+    publish = options.get("publish", False)
     issuer = issuers.get_organisation(session, issuer_id)
     if not outcomes:
         raise InvalidInput("a micro-credential needs at least one learning outcome")
-    achievement = Achievement(
-        id=id or uuid.uuid4(),
-        issuer_id=issuer.id,
-        name=required_text(name, "name", max_length=300),
-        description=required_text(description, "description"),
-        criteria_narrative=required_text(criteria_narrative, "criteria_narrative"),
-        criteria_url=optional_url(criteria_url, "criteria_url"),
-        image=_image(image),
-        achievement_type=required_text(achievement_type, "achievement_type", max_length=64),
-        language=required_text(language, "language", max_length=16),
-        workload_hours=_number(workload_hours, "workload_hours", required=True),
-        credits=_number(credits, "credits", required=False),
-        level=optional_text(level, "level"),
-        status="draft",
-        validity_months=_period(validity_months, "validity_months", 1200),
-        validity_days=_period(validity_days, "validity_days", 36500),
-        created_at=utcnow(),
+    achievement = _new_achievement(
+        issuer.id, _Definition(name, description, criteria_narrative, workload_hours), options
     )
     achievement.outcomes = [_build_outcome(o, i) for i, o in enumerate(outcomes)]
-    warnings = check_alignments(session, achievement.outcomes, confirm_warnings=confirm_warnings)
+    warnings = check_alignments(session, achievement.outcomes, confirm_warnings=options.get("confirm_warnings"))
     if publish:
         _check_publishable(achievement)
         achievement.status = "published"
