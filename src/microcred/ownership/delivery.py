@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from microcred import urls
 from microcred.accounts import mail
 from microcred.accounts import services as accounts
 from microcred.audit import services as audit
-from microcred.awards import services as awards
-from microcred.awards.models import Award
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput
@@ -36,7 +36,7 @@ BODY = _(
 
 def send_award(session: Session, settings: Settings, award: Award, *, language: str = "en") -> bool:
     """Mail the earner a claim link; True when the SMTP server accepted it."""
-    from microcred.web.i18n import translations
+    from microcred.i18n import translations
 
     if language not in ("en", "fr"):
         raise InvalidInput("language must be en or fr")
@@ -47,11 +47,10 @@ def send_award(session: Session, settings: Settings, award: Award, *, language: 
     if user is None:  # pragma: no cover - every earner can have an account
         raise InvalidInput("this earner cannot sign in")
     token = accounts.issue_sign_in_token(session, user, lifetime=CLAIM_LINK_LIFETIME)
-    base = settings.base_url.rstrip("/")
-    link = f"{base}/sign-in/link/{token}?next=/backpack"
+    link = urls.sign_in_link_url(token, settings.base_url, next_path="/backpack")
     gettext = translations(language).gettext
     values = {"earner": earner.name, "issuer": org.name, "name": achievement.name, "link": link,
-              "url": awards.credential_url(award.id, settings.base_url)}
+              "url": urls.credential_url(award.id, settings.base_url)}
     sent = mail.send_mail(
         settings, to=earner.email, subject=gettext(SUBJECT) % values, body=gettext(BODY) % values, language=language
     )

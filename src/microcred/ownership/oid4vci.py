@@ -31,12 +31,14 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import urls
 from microcred.audit import services as audit
 from microcred.awards import exports
-from microcred.awards import services as awards
-from microcred.awards.models import Award
+from microcred.awards import queries as awards
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
+from microcred.errors import DomainError
 from microcred.issuers import services as issuers
 from microcred.ownership import nonces
 from microcred.ownership.models import WalletDelivery, WalletOffer
@@ -59,8 +61,11 @@ CONFIGURATIONS = {
 }
 
 
-class OAuthError(Exception):
-    """An error answered as ``{"error": code, "error_description": text}`` (RFC 6749 / OID4VCI §8.3.1.2)."""
+class OAuthError(DomainError):
+    """An error answered as ``{"error": code, "error_description": text}`` (RFC 6749 / OID4VCI §8.3.1.2).
+
+    A domain error like the others (one error model), but its routes answer it in the OAuth shape with its own
+    ``status``, so it is caught there before the generic domain-error handler sees it."""
 
     def __init__(self, code: str, description: str, status: int = 400) -> None:
         super().__init__(description)
@@ -75,7 +80,7 @@ def _hash(value: str) -> str:
 
 
 def issuer_id(base_url: str) -> str:
-    return base_url.rstrip("/")
+    return urls.base(base_url)
 
 
 def _display() -> list[dict[str, Any]]:
@@ -93,8 +98,8 @@ def issuer_metadata(base_url: str) -> dict[str, Any]:
     return {
         "credential_issuer": base,
         "authorization_servers": [base],
-        "credential_endpoint": f"{base}/oid4vci/credential",
-        "nonce_endpoint": f"{base}/oid4vci/nonce",
+        "credential_endpoint": urls.oid4vci_url("credential", base_url),
+        "nonce_endpoint": urls.oid4vci_url("nonce", base_url),
         "display": [{"name": "microcred", "locale": "en"}, {"name": "microcred", "locale": "fr"}],
         "credential_configurations_supported": {
             "OpenBadgeCredential_ldp_vc": {
@@ -122,7 +127,7 @@ def authorization_server_metadata(base_url: str) -> dict[str, Any]:
     base = issuer_id(base_url)
     return {
         "issuer": base,
-        "token_endpoint": f"{base}/oid4vci/token",
+        "token_endpoint": urls.oid4vci_url("token", base_url),
         "grant_types_supported": [PRE_AUTHORIZED_GRANT],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],
@@ -142,7 +147,7 @@ class Offer:
 
 
 def offer_uri(base_url: str, code: str) -> str:
-    return f"{issuer_id(base_url)}/oid4vci/offers/{code}"
+    return urls.oid4vci_url(f"offers/{code}", base_url)
 
 
 def create_offer(

@@ -25,7 +25,7 @@ from microcred.assessments import services as assessments
 from microcred.assessments.storage import EvidenceStore
 from microcred.audit import services as audit
 from microcred.awards import exports
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.errors import NotFound

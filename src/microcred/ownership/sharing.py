@@ -22,9 +22,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from microcred import urls
 from microcred.audit import services as audit
-from microcred.awards import services as awards
-from microcred.awards.models import Award
+from microcred.awards import queries as awards
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
@@ -115,7 +116,7 @@ def linkedin_url(session: Session, award: Award, base_url: str) -> str:
     if award.valid_until is not None:
         params["expirationYear"] = award.valid_until.year
         params["expirationMonth"] = award.valid_until.month
-    params["certUrl"] = awards.credential_url(award.id, base_url)
+    params["certUrl"] = urls.credential_url(award.id, base_url)
     params["certId"] = str(award.id)
     return LINKEDIN_ADD + "?" + urlencode(params)
 
@@ -124,7 +125,7 @@ def embed_snippet(session: Session, award: Award, base_url: str) -> str:
     """A self-contained HTML snippet (no script) linking to the public verification page."""
     achievement = catalog.get_achievement(session, award.achievement_id)
     org = issuers.get_organisation(session, achievement.issuer_id)
-    url = escape(awards.credential_url(award.id, base_url))
+    url = escape(urls.credential_url(award.id, base_url))
     return (
         f'<blockquote class="microcred-credential" cite="{url}" style="border:1px solid #1f3a5f;'
         f'padding:0.75em;max-width:28em;font-family:sans-serif">'
