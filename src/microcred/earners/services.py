@@ -1,15 +1,20 @@
-"""Create and look up earners."""
+"""Create and look up earners, their extra addresses and whether they erased their account: the earner core
+that every subsystem reads (others never import `earners.models`)."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from microcred.db.base import utcnow
-from microcred.earners.models import Earner, EarnerEmail, EarnerErasure
+from microcred.db.locking import lock_row
+from microcred.earners.models import Earner as Earner  # the public type of an earner
+from microcred.earners.models import EarnerEmail as EarnerEmail
+from microcred.earners.models import EarnerErasure
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.validation import as_uuid, optional_email, optional_text, required_text
 
@@ -73,3 +78,61 @@ def erased_earner_ids(session: Session) -> set[uuid.UUID]:
 def is_erased(session: Session, earner_id: uuid.UUID) -> bool:
     """Whether this one earner erased their account (one indexed lookup, not the whole erasure ledger)."""
     return session.scalar(select(EarnerErasure.earner_id).where(EarnerErasure.earner_id == earner_id)) is not None
+
+
+def lock_earner(session: Session, earner_id: uuid.UUID | str) -> Earner:
+    """The earner's row locked until the transaction ends, read afresh (`db.locking.lock_row`): erasure and merge
+    serialise on it."""
+    return lock_row(session, Earner, earner_id, "earner")
+
+
+def delete_earner(session: Session, earner_id: uuid.UUID) -> None:
+    """Delete the earner row itself (a merge, once every row pointing at it has moved to the other earner)."""
+    session.execute(delete(Earner).where(Earner.id == earner_id))
+
+
+# -- extra addresses (core rows: `find_earner_by_email` reads them; the claim/merge feature writes them) ----------
+def emails(session: Session, earner_id: uuid.UUID) -> list[EarnerEmail]:
+    """The earner's extra addresses, verified or waiting for their link, oldest first."""
+    return list(
+        session.scalars(select(EarnerEmail).where(EarnerEmail.earner_id == earner_id).order_by(EarnerEmail.created_at))
+    )
+
+
+def find_email(session: Session, earner_id: uuid.UUID, address: str) -> EarnerEmail | None:
+    return session.scalars(
+        select(EarnerEmail).where(EarnerEmail.earner_id == earner_id, EarnerEmail.email == address)
+    ).first()
+
+
+def get_email(session: Session, email_id: uuid.UUID) -> EarnerEmail | None:
+    return session.get(EarnerEmail, email_id)
+
+
+def email_by_token_hash(session: Session, token_hash: str) -> EarnerEmail | None:
+    """The address whose verification link carries this token (stored as its SHA-256 only)."""
+    return session.scalars(select(EarnerEmail).where(EarnerEmail.token_hash == token_hash)).first()
+
+
+def add_email_row(
+    session: Session, earner_id: uuid.UUID, address: str, *, verified_at: datetime | None = None
+) -> EarnerEmail:
+    """A new extra address (not flushed: the caller sets its token or adds more first)."""
+    row = EarnerEmail(id=uuid.uuid4(), earner_id=earner_id, email=address, verified_at=verified_at,
+                      created_at=verified_at or utcnow())
+    session.add(row)
+    return row
+
+
+def delete_email(session: Session, row: EarnerEmail) -> None:
+    session.delete(row)
+
+
+def delete_emails_of(session: Session, earner_id: uuid.UUID) -> None:
+    """Every extra address of the earner (a merge re-adds the verified ones to the surviving earner)."""
+    session.execute(delete(EarnerEmail).where(EarnerEmail.earner_id == earner_id))
+
+
+def settle_address(session: Session, address: str, *, verified_for: uuid.UUID) -> None:
+    """Once ``address`` is verified for one earner, the same address waiting for verification elsewhere goes."""
+    session.execute(delete(EarnerEmail).where(EarnerEmail.email == address, EarnerEmail.earner_id != verified_for))

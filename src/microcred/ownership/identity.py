@@ -15,15 +15,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Table, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
-from microcred.db.base import Base, utcnow
-from microcred.earners.models import Earner, EarnerEmail, EarnerErasure
+from microcred.awards import queries as awards
+from microcred.db.base import utcnow
+from microcred.earners import services as earners
+from microcred.earners.services import Earner, EarnerEmail
 from microcred.errors import Conflict, InvalidInput
 from microcred.ownership import nonces
+from microcred.ownership.erasure import OWNERS
 from microcred.validation import optional_email
 from microcred.vc.holder import DID_AUTH_TYP, HolderProofError, verify_holder_jwt
 
@@ -36,9 +38,7 @@ def _hash(token: str) -> str:
 
 
 def emails(session: Session, earner_id: uuid.UUID) -> list[EarnerEmail]:
-    return list(
-        session.scalars(select(EarnerEmail).where(EarnerEmail.earner_id == earner_id).order_by(EarnerEmail.created_at))
-    )
+    return earners.emails(session, earner_id)
 
 
 def verified_addresses(session: Session, earner: Earner) -> list[str]:
@@ -47,12 +47,7 @@ def verified_addresses(session: Session, earner: Earner) -> list[str]:
 
 def owner_of(session: Session, address: str, *, exclude: uuid.UUID | None = None) -> Earner | None:
     """The earner an address proves: their primary address, or a verified extra one."""
-    earner = session.scalars(select(Earner).where(Earner.email == address)).first()
-    if earner is None:
-        row = session.scalars(
-            select(EarnerEmail).where(EarnerEmail.email == address, EarnerEmail.verified_at.is_not(None))
-        ).first()
-        earner = session.get(Earner, row.earner_id) if row is not None else None
+    earner = earners.find_earner_by_email(session, address)
     if earner is not None and earner.id == exclude:
         return None
     return earner
@@ -65,12 +60,9 @@ def add_email(session: Session, earner: Earner, email: str) -> tuple[EarnerEmail
         raise InvalidInput("email is required")
     if address in verified_addresses(session, earner):
         raise Conflict(f"{address} is already one of your verified addresses")
-    row = session.scalars(
-        select(EarnerEmail).where(EarnerEmail.earner_id == earner.id, EarnerEmail.email == address)
-    ).first()
+    row = earners.find_email(session, earner.id, address)
     if row is None:
-        row = EarnerEmail(id=uuid.uuid4(), earner_id=earner.id, email=address, created_at=utcnow())
-        session.add(row)
+        row = earners.add_email_row(session, earner.id, address)
     token = secrets.token_urlsafe(32)
     row.token_hash, row.token_expires_at = _hash(token), utcnow() + EMAIL_LINK_LIFETIME
     session.flush()
@@ -87,7 +79,7 @@ class Confirmed:
 def pending_email(session: Session, token: str) -> EarnerEmail | None:
     if not token or len(token) > 200:
         return None
-    row = session.scalars(select(EarnerEmail).where(EarnerEmail.token_hash == _hash(token))).first()
+    row = earners.email_by_token_hash(session, _hash(token))
     if row is None or row.token_expires_at is None or row.token_expires_at <= utcnow():
         return None
     return row
@@ -104,60 +96,48 @@ def confirm_email(session: Session, earner: Earner, token: str) -> Confirmed:
         moved = merge_earners(session, earner, other)
     row.verified_at, row.token_hash, row.token_expires_at = utcnow(), None, None
     # the same address waiting for verification on other records is now settled
-    session.execute(delete(EarnerEmail).where(EarnerEmail.email == row.email, EarnerEmail.earner_id != earner.id))
+    earners.settle_address(session, row.email, verified_for=earner.id)
     audit.record(session, "earner.email_verified", f"earner:{earner.id}", {"merged": other is not None})
     session.flush()
     return Confirmed(email=row.email, merged_earner_id=other.id if other is not None else None, awards_claimed=moved)
 
 
 def remove_email(session: Session, earner: Earner, email_id: uuid.UUID | str) -> None:
-    row = session.get(EarnerEmail, uuid.UUID(str(email_id)))
+    row = earners.get_email(session, uuid.UUID(str(email_id)))
     if row is None or row.earner_id != earner.id:
         raise InvalidInput("no such address on your account")
-    session.delete(row)
+    earners.delete_email(session, row)
     session.flush()
-
-
-def _earner_fk_columns() -> list[tuple[Table, str]]:
-    out = []
-    for table in Base.metadata.sorted_tables:
-        if table.name in ("earners", "earner_erasures"):
-            continue
-        for column in table.columns:
-            if any(fk.column.table.name == "earners" for fk in column.foreign_keys):
-                out.append((table, column.name))
-    return out
 
 
 def merge_earners(session: Session, into: Earner, other: Earner) -> int:
     """Move everything of ``other`` to ``into``, keep ``other``'s addresses as verified ones, delete ``other``.
 
-    Returns the number of awards moved. Both must already be proven by the caller (session + mailbox)."""
-    from microcred.awards.models import Award
-
+    Every owner of earner data (`ownership.erasure.OWNERS`) re-points its rows, in one savepoint: rows that cannot
+    coexist (one account each, results for the same outcome...) make the whole merge a Conflict. Returns the
+    number of awards moved. Both must already be proven by the caller (session + mailbox)."""
     if into.id == other.id:
         raise InvalidInput("an account cannot be merged with itself")
     for earner in (into, other):
-        if session.get(EarnerErasure, earner.id) is not None:
+        if earners.is_erased(session, earner.id):
             raise Conflict("an erased account cannot be merged")
-    awards_moved = len(list(session.scalars(select(Award.id).where(Award.earner_id == other.id))))
+    awards_moved = len(awards.list_awards(session, earner_id=other.id))
     kept = {into.email, *(e.email for e in emails(session, into.id))}
     addresses = [other.email] + [e.email for e in emails(session, other.id) if e.verified_at is not None]
     try:
         with session.begin_nested():
-            session.execute(delete(EarnerEmail).where(EarnerEmail.earner_id == other.id))
-            for table, column in _earner_fk_columns():
-                session.execute(update(table).where(table.c[column] == other.id).values({column: into.id}))
+            earners.delete_emails_of(session, other.id)
+            for owner in OWNERS:
+                owner.move_earner_data(session, other.id, into.id)
             now = utcnow()
             for address in addresses:
                 if address not in kept:
-                    session.add(EarnerEmail(id=uuid.uuid4(), earner_id=into.id, email=address, verified_at=now,
-                                            created_at=now))
+                    earners.add_email_row(session, into.id, address, verified_at=now)
                     kept.add(address)
             if into.did is None and other.did is not None:
                 into.did = other.did
             session.flush()
-            session.execute(delete(Earner).where(Earner.id == other.id))
+            earners.delete_earner(session, other.id)
             session.flush()
     except IntegrityError as exc:
         raise Conflict(f"these two accounts cannot be merged automatically: {exc.orig}") from None
