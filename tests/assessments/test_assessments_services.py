@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assessments.conftest import PDF, PNG, Assessed, rubrics
+from microcred import issuing
 from microcred.assessments import services as assessments
 from microcred.assessments.models import AssessmentDesign, AssessmentResult, Evidence
 from microcred.assessments.storage import (
@@ -40,7 +41,7 @@ def _record_all_passing(session: Session, a: Assessed) -> None:
 
 
 def _issue(session: Session, a: Assessed, master_key: bytes) -> Any:
-    return awards.issue_award(
+    return issuing.issue_award(
         session, achievement_id=a.achievement_id, earner_id=a.earner_id, base_url=BASE, master_key=master_key
     )
 
@@ -81,7 +82,7 @@ def test_issuing_is_refused_until_every_outcome_has_a_passing_result(
         assert "outcome 1 (" not in message
         # explicit results cannot bypass the recorded ones
         with pytest.raises(InvalidInput, match="every outcome has a passing result"):
-            awards.issue_award(
+            issuing.issue_award(
                 session,
                 achievement_id=assessed.achievement_id,
                 earner_id=assessed.earner_id,
@@ -189,7 +190,7 @@ def test_renewal_of_an_assessed_award_uses_the_recorded_results(
     with session_scope(factory) as session:
         _record_all_passing(session, assessed)
         with pytest.raises(InvalidInput, match="assessed on rubrics"):  # explicit results cannot bypass them
-            awards.issue_award(
+            issuing.issue_award(
                 session,
                 achievement_id=assessed.achievement_id,
                 earner_id=assessed.earner_id,
@@ -198,7 +199,7 @@ def test_renewal_of_an_assessed_award_uses_the_recorded_results(
                 results=[{"outcome_id": str(o)} for o in assessed.outcome_ids],
             )
         old = _issue(session, assessed, master_key)
-        new = awards.renew_award(session, old.id, base_url=BASE, master_key=master_key)
+        new = issuing.renew_award(session, old.id, base_url=BASE, master_key=master_key)
         doc = awards.credential_document(new)
         assert {r.get("achievedLevel") is not None for r in doc["credentialSubject"]["result"]} == {True, False}
 

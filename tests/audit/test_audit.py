@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from microcred import issuing
 from microcred.audit import services as audit
 from microcred.audit.models import GENESIS_HASH, AuditEntry
 from microcred.awards import services as awards
@@ -52,14 +53,14 @@ def _story(
         )
         catalog.publish_achievement(session, draft.id)
         earner = earners.create_earner(session, name="Ada", email="ada@example.org")
-        award = awards.issue_award(
+        award = issuing.issue_award(
             session, achievement_id=draft.id, earner_id=earner.id, base_url=BASE, master_key=master_key
         )
         awards.suspend_award(session, award.id, reason="secret suspension reason")
         awards.reinstate_award(session, award.id)
-        renewed = awards.renew_award(session, award.id, base_url=BASE, master_key=master_key)
+        renewed = issuing.renew_award(session, award.id, base_url=BASE, master_key=master_key)
         awards.revoke_award(session, renewed.id, reason="secret revocation reason")
-        other = awards.issue_award(
+        other = issuing.issue_award(
             session, achievement_id=draft.id, earner_id=earner.id, base_url=BASE, master_key=master_key
         )
         issuers.rotate_signing_key(session, org, master_key=master_key)
@@ -67,7 +68,7 @@ def _story(
         issuers.compromise_key(
             session, org, str(old_key.id), since=datetime(2020, 1, 1, tzinfo=UTC), master_key=master_key
         )
-        awards.reissue_award(session, other.id, base_url=BASE, master_key=master_key)
+        issuing.reissue_award(session, other.id, base_url=BASE, master_key=master_key)
 
 
 def test_events_are_chained_with_actor_and_verify(

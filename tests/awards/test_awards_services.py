@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing
 from microcred.awards import services as awards
 from microcred.awards.models import Award, EvidenceItem
-from microcred.awards.services import EvidenceInput, ResultInput
+from microcred.issuing import EvidenceInput, ResultInput
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
@@ -53,7 +54,7 @@ def _count(session: Session, model: type[Any]) -> int:
 
 def test_issue_award_stores_signed_di_and_jwt(factory: sessionmaker[Session], world: World, master_key: bytes) -> None:
     with session_scope(factory) as session:
-        award = awards.issue_award(
+        award = issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,
@@ -101,7 +102,7 @@ def test_issue_award_stores_signed_di_and_jwt(factory: sessionmaker[Session], wo
 
 
 def test_default_results_mark_every_outcome_completed(session: Session, world: World, master_key: bytes) -> None:
-    award = awards.issue_award(
+    award = issuing.issue_award(
         session, achievement_id=world.achievement_id, earner_id=world.earner_id, base_url=BASE, master_key=master_key
     )
     assert [r["outcome_id"] for r in award.results] == [str(i) for i in world.outcome_ids]
@@ -113,7 +114,7 @@ def test_refuses_unpublished_achievements(
 ) -> None:
     draft = make_achievement(session, world.org_id, name="Draft", publish=False)
     with pytest.raises(InvalidInput, match="not published"):
-        awards.issue_award(
+        issuing.issue_award(
             session, achievement_id=draft.id, earner_id=world.earner_id, base_url=BASE, master_key=master_key
         )
     assert _count(session, Award) == 0
@@ -146,14 +147,14 @@ def test_invalid_requests(
     values: dict[str, Any] = {"achievement_id": world.achievement_id, "earner_id": world.earner_id}
     values.update(kwargs)
     with pytest.raises(error, match=message):
-        awards.issue_award(session, base_url=BASE, master_key=master_key, **values)
+        issuing.issue_award(session, base_url=BASE, master_key=master_key, **values)
     assert _count(session, Award) == 0
 
 
 def test_duplicate_result_for_an_outcome(session: Session, world: World, master_key: bytes) -> None:
     outcome = str(world.outcome_ids[0])
     with pytest.raises(InvalidInput, match="two results"):
-        awards.issue_award(
+        issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,
@@ -171,16 +172,16 @@ def test_issuing_is_all_or_nothing(
     monkeypatch: pytest.MonkeyPatch,
     failing: str,
 ) -> None:
-    import microcred.vc
+    from microcred.issuing import pipeline
 
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("signer crashed")
 
-    monkeypatch.setattr(microcred.vc, failing, boom)
+    monkeypatch.setattr(pipeline, failing, boom)  # the pipeline's signing step
     # A caller that catches the error and commits what is left must still find nothing half-written.
     with factory() as session:
         with pytest.raises(RuntimeError, match="signer crashed"):
-            awards.issue_award(
+            issuing.issue_award(
                 session,
                 achievement_id=world.achievement_id,
                 earner_id=world.earner_id,
@@ -196,7 +197,7 @@ def test_issuing_is_all_or_nothing(
     # and inside a session_scope the exception rolls back the whole unit of work
     with pytest.raises(RuntimeError), session_scope(factory) as session:
         earners.create_earner(session, name="Other", email="other@example.org")
-        awards.issue_award(
+        issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,
@@ -219,7 +220,7 @@ def test_schema_failure_becomes_invalid_input(
 
     monkeypatch.setattr(ob, "build_achievement_credential", invalid)
     with pytest.raises(InvalidInput, match="issuer: required"):
-        awards.issue_award(
+        issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,
@@ -236,7 +237,7 @@ def test_list_get_export_and_summaries(
         other = earners.create_earner(session, name="Liam", email="liam@example.org")
         second = make_achievement(session, world.org_id, name="Second")
         t0 = datetime(2025, 1, 1, tzinfo=UTC)
-        first_award = awards.issue_award(
+        first_award = issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,
@@ -244,7 +245,7 @@ def test_list_get_export_and_summaries(
             issued_at=t0,
             master_key=master_key,
         )
-        second_award = awards.issue_award(
+        second_award = issuing.issue_award(
             session,
             achievement_id=second.id,
             earner_id=other.id,
@@ -282,7 +283,7 @@ def test_old_awards_verify_after_rotation_and_compromise_is_reported(
     factory: sessionmaker[Session], world: World, master_key: bytes
 ) -> None:
     with session_scope(factory) as session:
-        award = awards.issue_award(
+        award = issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,
@@ -316,7 +317,7 @@ def test_validity_period_expiry_and_renewal(
         org = make_org(session)
         achievement = make_achievement(session, org.id, validity_months=12, validity_days=5)
         earner = earners.create_earner(session, name="Ada", email="ada@example.org")
-        old = awards.issue_award(
+        old = issuing.issue_award(
             session,
             achievement_id=achievement.id,
             earner_id=earner.id,
@@ -333,7 +334,7 @@ def test_validity_period_expiry_and_renewal(
     assert [c.reason for c in result.checks if not c.passed] == ["expired on 2024-01-15T00:00:00Z"]
 
     with session_scope(factory) as session:
-        new = awards.renew_award(session, old_id, base_url=BASE, master_key=master_key)
+        new = issuing.renew_award(session, old_id, base_url=BASE, master_key=master_key)
         new_id = new.id
         assert new.valid_until is not None and new.valid_until > datetime.now(UTC) + timedelta(days=360)
     with factory() as session:

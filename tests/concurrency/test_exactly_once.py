@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing
 from microcred.accounts import services as accounts
 from microcred.audit import services as audit
 from microcred.audit.models import AuditEntry
@@ -72,7 +73,7 @@ def world(
         org = make_org(session)
         achievement = make_achievement(session, org.id)
         earner = earners.create_earner(session, name="Amara Okafor", email="amara@learner.example")
-        award = awards.issue_award(
+        award = issuing.issue_award(
             session, achievement_id=achievement.id, earner_id=earner.id, base_url=BASE, master_key=master_key
         )
         return World(org.id, achievement.id, earner.id, award.id)
@@ -316,7 +317,7 @@ def test_pathway_completion_approved_once(
 ) -> None:
     with session_scope(factory) as session:
         second, cert = _pathway(session, world, make_achievement, issue_mode="approval")
-        awards.issue_award(session, achievement_id=second.id, earner_id=world.earner_id, base_url=BASE,
+        issuing.issue_award(session, achievement_id=second.id, earner_id=world.earner_id, base_url=BASE,
                            master_key=master_key)  # fmt: skip
         completion = session.scalars(select(PathwayCompletion)).one()
         assert completion.status == "pending"

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing
 from microcred.accounts import services as accounts
 from microcred.audit.models import AuditEntry
 from microcred.awards import services as awards
@@ -68,7 +69,7 @@ def world(session: Session, make_org: Callable[..., Any], make_achievement: Call
 
 
 def _issue(session: Session, world: World, master_key: bytes, **kw: Any) -> Any:
-    return awards.issue_award(
+    return issuing.issue_award(
         session,
         achievement_id=world.achievement.id,
         earner_id=world.earner.id,

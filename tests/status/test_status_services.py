@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing
 from microcred.audit import services as audit
 from microcred.awards import services as awards
 from microcred.db import session_scope
@@ -52,7 +53,7 @@ def world(
 
 def _issue(factory: sessionmaker[Session], world: World, master_key: bytes) -> uuid.UUID:
     with session_scope(factory) as session:
-        award = awards.issue_award(
+        award = issuing.issue_award(
             session,
             achievement_id=world.achievement_id,
             earner_id=world.earner_id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from microcred import issuing
+
 
 def issue_many(
     db_url: str, master_key: bytes, achievement_id: str, earner_id: str, count: int, list_size: int, barrier: Any
 ) -> list[tuple[str, str, int]]:
     """Issue ``count`` awards, one transaction each; return (purpose, list id, index) of every entry allocated."""
-    from microcred.awards import services as awards
     from microcred.db import make_engine, session_factory, session_scope
     from microcred.status import services as status
 
@@ -22,7 +23,7 @@ def issue_many(
     try:
         for _ in range(count):
             with session_scope(factory) as session:
-                award = awards.issue_award(
+                award = issuing.issue_award(
                     session,
                     achievement_id=uuid.UUID(achievement_id),
                     earner_id=uuid.UUID(earner_id),

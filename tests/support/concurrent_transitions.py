@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from microcred import issuing
+
 BASE = "http://127.0.0.1:8000"
 REASON = "Issued in error: the assessment record belonged to another learner."
 
@@ -43,14 +45,13 @@ def _transitions(master_key: bytes) -> dict[str, Callable[[Any, dict[str, str]],
     from microcred.awards import services as awards
     from microcred.ownership import erasure
     from microcred.partners import services as partners
-    from microcred.transcripts import pathways
 
     return {
         "revoke": lambda s, t: awards.revoke_award(s, t["award"], reason=REASON),
         "suspend": lambda s, t: awards.suspend_award(s, t["award"], reason=REASON),
         "reinstate": lambda s, t: awards.reinstate_award(s, t["award"], reason="Cleared."),
-        "renew": lambda s, t: awards.renew_award(s, t["award"], base_url=BASE, master_key=master_key),
-        "reissue": lambda s, t: awards.reissue_award(s, t["award"], base_url=BASE, master_key=master_key),
+        "renew": lambda s, t: issuing.renew_award(s, t["award"], base_url=BASE, master_key=master_key),
+        "reissue": lambda s, t: issuing.reissue_award(s, t["award"], base_url=BASE, master_key=master_key),
         "sign_endorsement": lambda s, t: partners.answer_request(
             s,
             t["request"],
@@ -61,14 +62,14 @@ def _transitions(master_key: bytes) -> dict[str, Callable[[Any, dict[str, str]],
             master_key=master_key,
         ),
         "revoke_endorsement": lambda s, t: partners.revoke_endorsement(s, t["endorsement"], reason=REASON),
-        "issue": lambda s, t: awards.issue_award(
+        "issue": lambda s, t: issuing.issue_award(
             s, achievement_id=t["achievement"], earner_id=t["earner"], base_url=BASE, master_key=master_key
         ),
-        "approve_completion": lambda s, t: pathways.approve_completion(
+        "approve_completion": lambda s, t: issuing.approve_pathway_completion(
             s, t["completion"], base_url=BASE, master_key=master_key
         ),
         "erase": lambda s, t: erasure.erase_earner(s, t["earner"]),
-        "resign": lambda s, t: awards.resign_award(s, t["award"], base_url=BASE, master_key=master_key),
+        "resign": lambda s, t: issuing.resign_award(s, t["award"], base_url=BASE, master_key=master_key),
     }
 
 

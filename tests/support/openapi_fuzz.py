@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from microcred import issuing
+
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -107,7 +109,6 @@ def _describe(case: Any) -> str:
 def seed(factory: Any, base_url: str, master_key: bytes) -> None:
     """An institution with a published achievement and one earner holding one award, so that lists and exports
     have something to show."""
-    from microcred.awards import services as awards
     from microcred.catalog import services as catalog
     from microcred.demo import COMPLY_FOOD_SAFETY, alignment
     from microcred.earners import services as earners
@@ -126,7 +127,7 @@ def seed(factory: Any, base_url: str, master_key: bytes) -> None:
                        "alignments": [alignment(COMPLY_FOOD_SAFETY)]}],
         )
         earner = earners.create_earner(session, name="Ada Lovelace", email="ada@example.org")
-        awards.issue_award(
+        issuing.issue_award(
             session, achievement_id=achievement.id, earner_id=earner.id,
             evidence=[{"name": "Practical assessment", "narrative": "Observed.", "genre": "Assessment"}],
             base_url=base_url, master_key=master_key,

@@ -16,17 +16,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing
 from microcred.audit.models import AuditEntry
 from microcred.awards import services as awards
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput
+from microcred.i18n import translations
 from microcred.transcripts import clr, external, pathways, records, registrar
 from microcred.transcripts.models import PathwayCompletion
 from microcred.vc import Ed25519Key, ob, sign_data_integrity
 from microcred.vc.contexts import CREDENTIALS_V2, OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS
 from microcred.vc.schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
-from microcred.web.i18n import translations
 from support.credentials import ext_alignments
 from support.instance import verifier_for
 
@@ -66,7 +67,7 @@ def world(
 
 
 def _issue(session: Session, world: World, index: int, earner: uuid.UUID | None = None, **kw: Any) -> Any:
-    return awards.issue_award(
+    return issuing.issue_award(
         session,
         achievement_id=world.parts[index],
         earner_id=earner or world.earner,
@@ -240,10 +241,10 @@ def test_n_of_m_with_minimum_credits_and_approval(factory: sessionmaker[Session]
         completion = session.scalars(select(PathwayCompletion)).one()
         assert completion.status == "pending" and completion.award_id is None
         assert "pathway.queued" in _actions(session)
-        award = pathways.approve_completion(session, completion.id, base_url=BASE, master_key=world.mk)
+        award = issuing.approve_pathway_completion(session, completion.id, base_url=BASE, master_key=world.mk)
         assert award.achievement_id == world.cert and completion.status == "issued"
         with pytest.raises(Conflict):
-            pathways.approve_completion(session, completion.id, base_url=BASE, master_key=world.mk)
+            issuing.approve_pathway_completion(session, completion.id, base_url=BASE, master_key=world.mk)
         assert "pathway.approved" in _actions(session)
 
 
@@ -343,21 +344,21 @@ def test_external_credential_counts_toward_a_pathway_by_alignment(
         tampered = json.loads(json.dumps(good))
         tampered["credentialSubject"]["achievement"]["name"] = "SQL for Experts"
         with pytest.raises(external.NotVerified) as caught:
-            external.add_external_credential(
+            issuing.add_external_credential(
                 session, ana.id, tampered, verify=verify, base_url=BASE, master_key=world.mk
             )
         assert any("proof" in r for r in caught.value.reasons)
         someone_else = _external("zed@example.org", "s4lt", key=key, achievement_id="https://partner.example/a/x")
         with pytest.raises(InvalidInput, match="not about you"):
-            external.add_external_credential(
+            issuing.add_external_credential(
                 session, ana.id, someone_else, verify=verify, base_url=BASE, master_key=world.mk
             )
         _issue(session, world, 0)
         assert session.scalars(select(PathwayCompletion)).first() is None
-        row = external.add_external_credential(session, ana.id, good, verify=verify, base_url=BASE, master_key=world.mk)
+        row = issuing.add_external_credential(session, ana.id, good, verify=verify, base_url=BASE, master_key=world.mk)
         assert row.alignment_urls == [SQL_SKILL] and row.credits == 2.0
         with pytest.raises(Conflict):
-            external.add_external_credential(session, ana.id, good, verify=verify, base_url=BASE, master_key=world.mk)
+            issuing.add_external_credential(session, ana.id, good, verify=verify, base_url=BASE, master_key=world.mk)
         completion = session.scalars(select(PathwayCompletion)).one()
         assert completion.status == "issued"
         assert [p["kind"] for p in completion.parts] == ["award", "external"]
@@ -377,7 +378,7 @@ def test_external_credential_counts_by_achievement_id(
         )
         ana = earners.get_earner(session, world.earner)
         doc = _external(ana.email, "pepper", key=Ed25519Key.generate(), achievement_id=accepted)
-        external.add_external_credential(session, ana.id, doc, verify=verify, base_url=BASE, master_key=world.mk)
+        issuing.add_external_credential(session, ana.id, doc, verify=verify, base_url=BASE, master_key=world.mk)
         assert session.scalars(select(PathwayCompletion)).one().status == "issued"
 
 

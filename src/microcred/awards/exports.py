@@ -98,9 +98,7 @@ def export_file(
 
 
 def award_erased(session: Session, award: Award) -> bool:
-    from microcred.earners.models import EarnerErasure
-
-    return session.get(EarnerErasure, award.earner_id) is not None
+    return earners.is_erased(session, award.earner_id)
 
 
 def _qr_data_uri(url: str) -> str:

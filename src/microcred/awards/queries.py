@@ -11,13 +11,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microcred.awards.models import AWARD_FORMATS, Award, AwardStatusEvent
+from microcred.awards.models import AWARD_FORMATS
+from microcred.awards.models import Award as Award  # the public type of an award
+from microcred.awards.models import AwardStatusEvent as AwardStatusEvent
+from microcred.awards.models import EvidenceItem as EvidenceItem
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.urls import credential_url
 from microcred.validation import as_uuid, one_of
+from microcred.vc.contexts import LEGACY_CONTEXTS
 
 
 def get_award(session: Session, award_id: uuid.UUID | str) -> Award:
@@ -137,3 +141,71 @@ def summarise(session: Session, award: Award) -> AwardSummary:
 
 def award_summaries(session: Session, **filters: Any) -> list[AwardSummary]:
     return [summarise(session, award) for award in list_awards(session, **filters)]
+
+
+# -- re-signing and re-issue candidates ---------------------------------------------------------------
+def in_current_form(document: dict[str, Any]) -> bool:
+    """Whether a stored credential is in the form microcred signs now: only standard contexts, ONE status entry,
+    a subject id (so its JWT carries ``sub``)."""
+    contexts = document.get("@context")
+    subject = document.get("credentialSubject")
+    return (
+        isinstance(contexts, list)
+        and not any(isinstance(c, str) and c in LEGACY_CONTEXTS for c in contexts)
+        and not isinstance(document.get("credentialStatus"), list)
+        and isinstance(subject, dict)
+        and bool(subject.get("id"))
+    )
+
+
+def awards_to_resign(session: Session) -> list[uuid.UUID]:
+    """Awards whose stored credential is in an earlier form (erased earners' bare ledgers left out), oldest first."""
+    erased = earners.erased_earner_ids(session)
+    rows = session.execute(select(Award.id, Award.earner_id, Award.credential_json).order_by(Award.issued_at, Award.id))
+    return [
+        award_id
+        for award_id, earner_id, text in rows
+        if earner_id not in erased and not in_current_form(json.loads(text))
+    ]
+
+
+def awards_signed_with(session: Session, key_id: uuid.UUID) -> list[uuid.UUID]:
+    """Awards signed with that key that have not been replaced yet and are not revoked (re-issue candidates).
+
+    Awards of erased earners are left out: only a bare ledger of them is kept, nothing to build a credential from.
+    """
+    erased = earners.erased_earner_ids(session)
+    rows = session.execute(
+        select(Award.id, Award.earner_id)
+        .where(Award.signing_key_id == key_id, Award.replaced_by_id.is_(None), Award.status != "revoked")
+        .order_by(Award.issued_at, Award.id)
+    )
+    return [award_id for award_id, earner_id in rows if earner_id not in erased]
+
+
+# -- what an earner holds --------------------------------------------------------------------------------------
+def current_awards(session: Session, earner_id: uuid.UUID) -> list[Award]:
+    """The earner's active awards that were not replaced, oldest first."""
+    return list(
+        session.scalars(
+            select(Award)
+            .where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
+            .order_by(Award.issued_at, Award.id)
+        )
+    )
+
+
+def award_ids_of(session: Session, earner_id: uuid.UUID) -> set[uuid.UUID]:
+    """Every award of the earner (any status)."""
+    return set(session.scalars(select(Award.id).where(Award.earner_id == earner_id)))
+
+
+def first_earned_at(session: Session, award: Award) -> datetime:
+    """When the achievement was first earned: a renewal or re-issue keeps its original's date."""
+    current = award
+    while current.replaces_id is not None:
+        previous = session.get(Award, current.replaces_id)
+        if previous is None:
+            break
+        current = previous
+    return current.issued_at

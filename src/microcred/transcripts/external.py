@@ -22,8 +22,7 @@ from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.earners.models import Earner
 from microcred.errors import Conflict, InvalidInput
-from microcred.transcripts import pathways
-from microcred.transcripts.models import ExternalCredential
+from microcred.transcripts.models import ExternalCredential as ExternalCredential
 from microcred.vc import VerificationResult, ob
 
 Verify = Callable[[Any], VerificationResult]
@@ -83,8 +82,9 @@ def add_external_credential(
     *,
     verify: Verify,
     base_url: str,
-    master_key: bytes | None = None,
 ) -> ExternalCredential:
+    """Verify and keep a credential issued elsewhere (it may count toward pathways: the caller,
+    `issuing.add_external_credential`, evaluates them next, in the same transaction)."""
     earner = earners.get_earner(session, earner_id)
     result = verify(source)
     if not result.verified:
@@ -140,7 +140,6 @@ def add_external_credential(
         f"earner:{earner.id}",
         {"external_id": str(row.id), "credential_id": credential_id, "issuer": row.issuer_id},
     )
-    pathways.evaluate_for_earner(session, earner.id, base_url=base_url, master_key=master_key)
     return row
 
 

@@ -25,13 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microcred import urls
 from microcred.audit import services as audit
-from microcred.awards import services as awards
-from microcred.awards.models import Award
+from microcred.awards import queries as awards
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
 from microcred.db.locking import lock_row
 from microcred.errors import Conflict, DomainError, InvalidInput, NotFound
+from microcred.issuance import IssueFunction, IssueRequest
 from microcred.transcripts.models import (
     ISSUE_MODES,
     PATHWAY_RULES,
@@ -204,20 +206,14 @@ class Part:
 
 def _usable_awards(session: Session, earner_id: uuid.UUID) -> list[Award]:
     """Active, current (not replaced) awards whose final result is not a Fail, oldest first, one per achievement."""
+    own = awards.award_ids_of(session, earner_id)
     failed = set(
         session.scalars(
-            select(AwardRecord.award_id)
-            .join(Award, Award.id == AwardRecord.award_id)
-            .where(Award.earner_id == earner_id, AwardRecord.result_value == "Fail")
+            select(AwardRecord.award_id).where(AwardRecord.award_id.in_(own), AwardRecord.result_value == "Fail")
         )
-    )
+    ) if own else set()
     chosen: dict[uuid.UUID, Award] = {}
-    rows = session.scalars(
-        select(Award)
-        .where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
-        .order_by(Award.issued_at, Award.id)
-    )
-    for award in rows:
+    for award in awards.current_awards(session, earner_id):
         if award.id not in failed:
             chosen.setdefault(award.achievement_id, award)
     return list(chosen.values())
@@ -225,17 +221,6 @@ def _usable_awards(session: Session, earner_id: uuid.UUID) -> list[Award]:
 
 def held_achievement_ids(session: Session, earner_id: uuid.UUID) -> set[uuid.UUID]:
     return {a.achievement_id for a in _usable_awards(session, earner_id)}
-
-
-def _earliest_earned(session: Session, award: Award) -> datetime:
-    """When the achievement was first earned: a renewal or re-issue keeps its original's date."""
-    current = award
-    while current.replaces_id is not None:
-        previous = session.get(Award, current.replaces_id)
-        if previous is None:
-            break
-        current = previous
-    return current.issued_at
 
 
 def earner_parts(session: Session, earner_id: uuid.UUID, base_url: str) -> list[Part]:
@@ -252,9 +237,9 @@ def earner_parts(session: Session, earner_id: uuid.UUID, base_url: str) -> list[
                 local_achievement_id=achievement.id,
                 name=achievement.name,
                 credits=credits or 0.0,
-                earned_at=_earliest_earned(session, award),
+                earned_at=awards.first_earned_at(session, award),
                 alignment_urls=frozenset(a.target_url for o in achievement.outcomes for a in o.alignments),
-                credential_url=awards.credential_url(award.id, base_url),
+                credential_url=urls.credential_url(award.id, base_url),
             )
         )
     for ext in session.scalars(
@@ -433,9 +418,10 @@ def _parts_json(progress_: PathwayProgress) -> list[dict[str, Any]]:
 
 
 def evaluate_for_earner(
-    session: Session, earner_id: uuid.UUID, *, base_url: str, master_key: bytes | None = None
+    session: Session, earner_id: uuid.UUID, *, base_url: str, issue: IssueFunction
 ) -> list[PathwayCompletion]:
-    """Record (and issue, or queue) every pathway the earner has just completed. Runs in the caller's transaction."""
+    """Record (and issue, or queue) every pathway the earner has just completed. Runs in the caller's transaction;
+    ``issue`` issues the pathway's credential (the issuing pipeline, which runs this after every award)."""
     created: list[PathwayCompletion] = []
     if not list_pathways(session):
         return created
@@ -466,7 +452,7 @@ def evaluate_for_earner(
         )
         if pathway.issue_mode == "auto":
             try:
-                _issue(session, completion, state, base_url=base_url, master_key=master_key)
+                _issue(session, completion, state, issue)
             except DomainError as exc:
                 audit.record(
                     session,
@@ -486,21 +472,12 @@ def evaluate_for_earner(
     return created
 
 
-def _issue(
-    session: Session,
-    completion: PathwayCompletion,
-    state: PathwayProgress,
-    *,
-    base_url: str,
-    master_key: bytes | None,
-) -> Award:
-    award = awards.issue_award(
+def _issue(session: Session, completion: PathwayCompletion, state: PathwayProgress, issue: IssueFunction) -> Award:
+    award: Award = issue(
         session,
-        achievement_id=state.pathway.achievement_id,
-        earner_id=completion.earner_id,
-        evidence=_evidence(state),
-        base_url=base_url,
-        master_key=master_key,
+        IssueRequest(
+            achievement_id=state.pathway.achievement_id, earner_id=completion.earner_id, evidence=_evidence(state)
+        ),
     )
     completion.status = "issued"
     completion.award_id = award.id
@@ -523,7 +500,7 @@ def list_completions(session: Session, *, status: str | None = None) -> list[Pat
 
 
 def approve_completion(
-    session: Session, completion_id: uuid.UUID | str, *, base_url: str, master_key: bytes | None = None
+    session: Session, completion_id: uuid.UUID | str, *, base_url: str, issue: IssueFunction
 ) -> Award:
     """Issue a queued pathway credential (the rule is checked again: a revoked part may have been lost since).
 
@@ -537,7 +514,7 @@ def approve_completion(
     if not state.met:
         raise InvalidInput("the earner no longer meets the pathway's rule: " + "; ".join(state.reasons))
     audit.record(session, "pathway.approved", f"pathway:{pathway.id}", {"completion_id": str(completion.id)})
-    return _issue(session, completion, state, base_url=base_url, master_key=master_key)
+    return _issue(session, completion, state, issue)
 
 
 def completed_parts(session: Session, earner_id: uuid.UUID) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
