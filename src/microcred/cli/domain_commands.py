@@ -176,7 +176,7 @@ def awards_export(
             text = awards.export_award(awards.get_award(session, award_id), fmt.value)
             write_output(text, out)
             return
-        from microcred.web.i18n import translations
+        from microcred.i18n import translations
 
         exported = exports.export_file(
             session, awards.get_award(session, award_id), fmt.value, base_url=settings.base_url, lang=lang,

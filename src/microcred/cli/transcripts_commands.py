@@ -32,7 +32,7 @@ Lang = Annotated[str, typer.Option("--lang", help="en or fr.")]
 
 
 def _gettext(lang: str) -> tuple[str, Callable[[str], str]]:
-    from microcred.web.i18n import LANGUAGES, translations
+    from microcred.i18n import LANGUAGES, translations
 
     if lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)} (got {lang!r})")
