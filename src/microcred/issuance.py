@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from microcred.vc import ob
 
 if TYPE_CHECKING:
-    from microcred.catalog.models import Achievement  # TODO(issue 13): public type from catalog
-    from microcred.earners.models import Earner
-    from microcred.issuers.models import Organisation
+    from microcred.catalog.services import Achievement
+    from microcred.earners.services import Earner
+    from microcred.issuers.services import Organisation
 
 
 @dataclass(frozen=True)

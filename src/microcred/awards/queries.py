@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from microcred.awards.models import AWARD_FORMATS
@@ -16,6 +16,7 @@ from microcred.awards.models import Award as Award  # the public type of an awar
 from microcred.awards.models import AwardStatusEvent as AwardStatusEvent
 from microcred.awards.models import EvidenceItem as EvidenceItem
 from microcred.catalog import services as catalog
+from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
@@ -184,15 +185,13 @@ def awards_signed_with(session: Session, key_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 # -- what an earner holds --------------------------------------------------------------------------------------
-def current_awards(session: Session, earner_id: uuid.UUID) -> list[Award]:
-    """The earner's active awards that were not replaced, oldest first."""
-    return list(
-        session.scalars(
-            select(Award)
-            .where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
-            .order_by(Award.issued_at, Award.id)
-        )
-    )
+def current_awards(session: Session, earner_id: uuid.UUID, *, include_expired: bool = True) -> list[Award]:
+    """The earner's active (not revoked or suspended) awards that were not replaced, oldest first; without the
+    expired ones when ``include_expired`` is false."""
+    stmt = select(Award).where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
+    if not include_expired:
+        stmt = stmt.where(or_(Award.valid_until.is_(None), Award.valid_until > utcnow()))
+    return list(session.scalars(stmt.order_by(Award.issued_at, Award.id)))
 
 
 def award_ids_of(session: Session, earner_id: uuid.UUID) -> set[uuid.UUID]:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -42,8 +42,8 @@ from microcred.urls import credential_url as credential_url
 from microcred.urls import outcome_uri as outcome_uri
 from microcred.validation import one_of, optional_text, optional_url
 
-if False:  # pragma: no cover - typing only, without importing catalog's models here
-    from microcred.catalog.models import Achievement
+if TYPE_CHECKING:
+    from microcred.catalog.services import Achievement
 
 # OB 3.0 ResultStatusType
 RESULT_STATUSES = ("Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew")

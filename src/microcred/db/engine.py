@@ -159,6 +159,11 @@ def is_transient_lock_error(exc: BaseException) -> bool:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine``. The metadata learns every table first (`db.models`), so a model's foreign key to
+    another subsystem's table resolves without that model importing the other subsystem."""
+    from microcred.db.models import import_all_models
+
+    import_all_models()
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -1,4 +1,5 @@
-"""Where the metadata learns every table: Alembic's env and the schema tests call `import_all_models()`."""
+"""Where the metadata learns every table: `session_factory`, Alembic's env and the schema tests call
+`import_all_models()`; models modules need not import each other to resolve foreign keys."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.awards import models as _awards_models  # noqa: F401  (registers the FK target table)
 from microcred.db.base import Base, created_at_column, uuid_pk
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.awards import models as _awards_models  # noqa: F401  (registers FK target tables)
 from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
 
 STATUS_PURPOSES = ("revocation", "suspension")

@@ -7,19 +7,19 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
+from microcred.awards import queries as award_queries
 from microcred.awards import services as awards
-from microcred.awards.models import Award
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
-from microcred.earners.models import Earner
+from microcred.earners.services import Earner
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
-from microcred.issuers.models import Organisation
+from microcred.issuers.services import Organisation
 from microcred.transcripts import pathways, records
 from microcred.vc import ob, sign_data_integrity
 from microcred.vc.clr import Association, build_clr_credential
@@ -40,10 +40,7 @@ def find_earner(session: Session, ref: str) -> Earner:
 def current_awards(session: Session, earner_id: uuid.UUID, *, include_expired: bool = False) -> list[Award]:
     """The earner's active (not revoked or suspended), current (not replaced) awards, oldest first. A CLR holds only
     those that verify now (not expired); a registrar transcript also lists expired ones (they were earned)."""
-    stmt = select(Award).where(Award.earner_id == earner_id, Award.status == "active", Award.replaced_by_id.is_(None))
-    if not include_expired:
-        stmt = stmt.where(or_(Award.valid_until.is_(None), Award.valid_until > utcnow()))
-    return list(session.scalars(stmt.order_by(Award.issued_at, Award.id)))
+    return award_queries.current_awards(session, earner_id, include_expired=include_expired)
 
 
 def transcript_issuer(session: Session, earner_awards: list[Award], issuer_id: uuid.UUID | str | None) -> Organisation:

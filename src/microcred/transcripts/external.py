@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from microcred.audit import services as audit
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
-from microcred.earners.models import Earner
+from microcred.earners.services import Earner
 from microcred.errors import Conflict, InvalidInput
 from microcred.transcripts.models import ExternalCredential as ExternalCredential
 from microcred.vc import VerificationResult, ob
@@ -75,18 +75,10 @@ def _alignment_urls(achievement: dict[str, Any]) -> list[str]:
     return urls
 
 
-def add_external_credential(
-    session: Session,
-    earner_id: uuid.UUID | str,
-    source: dict[str, Any] | str,
-    *,
-    verify: Verify,
-    base_url: str,
-) -> ExternalCredential:
-    """Verify and keep a credential issued elsewhere (it may count toward pathways: the caller,
-    `issuing.add_external_credential`, evaluates them next, in the same transaction)."""
-    earner = earners.get_earner(session, earner_id)
-    result = verify(source)
+def _checked(
+    session: Session, earner: Earner, result: VerificationResult, source: dict[str, Any] | str, base_url: str
+) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """The verified credential, its subject and id, or the reason it cannot be added."""
     if not result.verified:
         raise NotVerified([f"{c.check}: {c.reason}" for c in result.failures] or ["not verified"])
     credential = result.credential or (source if isinstance(source, dict) else None)
@@ -112,6 +104,21 @@ def add_external_credential(
         ).first()
     ):
         raise Conflict("this credential is already in your backpack")
+    return credential, subject, credential_id
+
+
+def add_external_credential(
+    session: Session,
+    earner_id: uuid.UUID | str,
+    source: dict[str, Any] | str,
+    *,
+    verify: Verify,
+    base_url: str,
+) -> ExternalCredential:
+    """Verify and keep a credential issued elsewhere (it may count toward pathways: the caller,
+    `issuing.add_external_credential`, evaluates them next, in the same transaction)."""
+    earner = earners.get_earner(session, earner_id)
+    credential, subject, credential_id = _checked(session, earner, verify(source), source, base_url)
     achievement = subject["achievement"]
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,135 +34,16 @@ from microcred.db.locking import lock_row
 from microcred.errors import Conflict, DomainError, InvalidInput, NotFound
 from microcred.issuance import IssueFunction, IssueRequest
 from microcred.transcripts.models import (
-    ISSUE_MODES,
-    PATHWAY_RULES,
     AwardRecord,
     ExternalCredential,
     Pathway,
     PathwayCompletion,
     PathwayComponent,
 )
-from microcred.validation import as_uuid, one_of, optional_text, optional_url
-
-
-@dataclass(frozen=True)
-class ComponentInput:
-    achievement_id: uuid.UUID | str | None = None
-    external_achievement_id: str | None = None
-    alignment_url: str | None = None
-    label: str | None = None
-
-
-def _component(raw: ComponentInput | Mapping[str, Any] | str | uuid.UUID) -> ComponentInput:
-    if isinstance(raw, ComponentInput):
-        return raw
-    if isinstance(raw, (str, uuid.UUID)):
-        return ComponentInput(achievement_id=raw)
-    if not isinstance(raw, Mapping):
-        raise InvalidInput("each pathway component must be an achievement id or an object")
-    unknown = set(raw) - set(ComponentInput.__dataclass_fields__)
-    if unknown:
-        raise InvalidInput(f"unknown pathway component field(s): {', '.join(sorted(map(str, unknown)))}")
-    return ComponentInput(**raw)
-
-
-def create_pathway(
-    session: Session,
-    *,
-    achievement_id: uuid.UUID | str,
-    components: Sequence[ComponentInput | Mapping[str, Any] | str | uuid.UUID],
-    rule: str = "all_of",
-    required_count: int | None = None,
-    min_credits: float | None = None,
-    ordered: bool = False,
-    issue_mode: str = "auto",
-    id: uuid.UUID | None = None,
-) -> Pathway:
-    """Define the pathway credential ``achievement_id`` (e.g. a Certificate) earned from ``components``."""
-    achievement = catalog.get_achievement(session, achievement_id)
-    if session.scalars(select(Pathway).where(Pathway.achievement_id == achievement.id)).first() is not None:
-        raise Conflict(f"achievement {achievement.name!r} already is a pathway credential")
-    rule = one_of(rule, "rule", PATHWAY_RULES)
-    issue_mode = one_of(issue_mode, "issue_mode", ISSUE_MODES)
-    if not components:
-        raise InvalidInput("a pathway needs at least one component")
-    rows: list[PathwayComponent] = []
-    seen: set[uuid.UUID] = set()
-    for index, raw in enumerate(components):
-        data = _component(raw)
-        where = f"component {index + 1}"
-        local = catalog.get_achievement(session, data.achievement_id) if data.achievement_id else None
-        external = optional_url(data.external_achievement_id, f"{where}: external_achievement_id")
-        if data.external_achievement_id and external is None:
-            raise InvalidInput(f"{where}: external_achievement_id must be an http(s) URL")
-        alignment = optional_url(data.alignment_url, f"{where}: alignment_url")
-        if local is None and external is None and alignment is None:
-            raise InvalidInput(f"{where}: give an achievement_id, an external_achievement_id or an alignment_url")
-        if local is not None:
-            if local.id == achievement.id:
-                raise InvalidInput(f"{where}: a pathway cannot be its own component")
-            if local.id in seen:
-                raise InvalidInput(f"{where}: achievement {local.name!r} is listed twice")
-            seen.add(local.id)
-        rows.append(
-            PathwayComponent(
-                id=uuid.uuid4(),
-                position=index,
-                achievement_id=local.id if local else None,
-                external_achievement_id=external,
-                alignment_url=alignment,
-                label=optional_text(data.label, f"{where}: label", max_length=300) or (local.name if local else None),
-            )
-        )
-    if rule == "n_of_m":
-        if isinstance(required_count, bool) or not isinstance(required_count, int):
-            raise InvalidInput("an N-of-M pathway needs required_count (a whole number)")
-        if not 1 <= required_count <= len(rows):
-            raise InvalidInput(f"required_count must be between 1 and the number of components ({len(rows)})")
-    elif required_count is not None:
-        raise InvalidInput("required_count is only for an n_of_m pathway (all_of needs every component)")
-    if min_credits is not None:
-        if isinstance(min_credits, bool) or not isinstance(min_credits, (int, float)) or min_credits < 0:
-            raise InvalidInput("min_credits must be a non-negative number")
-        min_credits = float(min_credits)
-    pathway = Pathway(
-        id=id or uuid.uuid4(),
-        achievement_id=achievement.id,
-        rule=rule,
-        required_count=required_count,
-        min_credits=min_credits,
-        ordered=bool(ordered),
-        issue_mode=issue_mode,
-        created_at=utcnow(),
-    )
-    pathway.components = rows
-    session.add(pathway)
-    session.flush()
-    audit.record(
-        session,
-        "pathway.created",
-        f"pathway:{pathway.id}",
-        {
-            "achievement_id": str(achievement.id),
-            "rule": rule,
-            "required_count": required_count,
-            "min_credits": min_credits,
-            "ordered": pathway.ordered,
-            "issue_mode": issue_mode,
-            "components": [_component_json(c) for c in rows],
-        },
-    )
-    return pathway
-
-
-def _component_json(c: PathwayComponent) -> dict[str, Any]:
-    return {
-        "position": c.position,
-        "achievement_id": str(c.achievement_id) if c.achievement_id else None,
-        "external_achievement_id": c.external_achievement_id,
-        "alignment_url": c.alignment_url,
-        "label": c.label,
-    }
+from microcred.transcripts.pathway_definitions import ComponentInput as ComponentInput
+from microcred.transcripts.pathway_definitions import PathwayOptions as PathwayOptions
+from microcred.transcripts.pathway_definitions import create_pathway as create_pathway
+from microcred.validation import as_uuid
 
 
 def get_pathway(session: Session, pathway_id: uuid.UUID | str) -> Pathway:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
-from microcred.catalog.models import Achievement
+from microcred.catalog.services import Achievement
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
 from microcred.transcripts.models import (

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from microcred.awards import services as awards
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
-from microcred.earners.models import Earner
+from microcred.earners.services import Earner
 from microcred.issuers import services as issuers
 from microcred.transcripts import clr, records
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from microcred.awards import services as awards
 from microcred.catalog import services as catalog
-from microcred.transcripts import pathways, records
+from microcred.transcripts import pathway_definitions, pathways, records
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.render import render
 
@@ -76,5 +76,5 @@ def pathway_json(session: Any, p: Any) -> dict[str, Any]:
         "min_credits": p.min_credits,
         "ordered": p.ordered,
         "issue_mode": p.issue_mode,
-        "components": [pathways._component_json(c) for c in p.components],
+        "components": [pathway_definitions.component_json(c) for c in p.components],
     }
