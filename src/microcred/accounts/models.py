@@ -9,8 +9,6 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
-from microcred.earners import models as _earners_models  # noqa: F401  (registers the FK target table)
-from microcred.issuers import models as _issuers_models  # noqa: F401
 
 # Ordered from most to least privileged among staff; "earner" is the learner's own role.
 ROLES = ("org_admin", "issuer_staff", "assessor", "partner_reviewer", "earner")

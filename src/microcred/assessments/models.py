@@ -23,9 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.catalog import models as _catalog_models  # noqa: F401  (registers FK target tables)
 from microcred.db.base import Base, UTCDateTime, uuid_pk
-from microcred.earners import models as _earners_models  # noqa: F401
 
 ASSESSMENT_METHODS = (
     "project",

@@ -20,6 +20,7 @@ from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
+from microcred.urls import credential_url
 from microcred.validation import one_of
 from microcred.vc import baking
 from microcred.vc.badge_image import badge_png, badge_svg
@@ -80,17 +81,16 @@ def export_file(
         baked = baking.bake_svg(badge_svg(achievement.name, org.name), document)
         return ExportFile(baked.encode("utf-8"), MEDIA_TYPES[fmt], name)
     earner = earners.get_earner(session, award.earner_id)
-    html = certificate_html(
+    certificate = Certificate(
         earner_name=earner.name,
         achievement_name=achievement.name,
         description=achievement.description,
         issuer_name=org.name,
         issued=award.issued_at.date().isoformat(),
         valid_until=award.valid_until.date().isoformat() if award.valid_until else None,
-        url=awards.credential_url(award.id, base_url),
-        lang=lang,
-        gettext=gettext or _identity,
+        url=credential_url(award.id, base_url),
     )
+    html = certificate_html(certificate, lang=lang, gettext=gettext or _identity)
     from weasyprint import HTML
 
     pdf: bytes = HTML(string=html).write_pdf()
@@ -121,12 +121,25 @@ img.qr { width: 30mm; height: 30mm; }
 """
 
 
-def certificate_html(
-    *, earner_name: str, achievement_name: str, description: str, issuer_name: str, issued: str,
-    valid_until: str | None, url: str, lang: str, gettext: Gettext,
-) -> str:
+@dataclass(frozen=True)
+class Certificate:
+    """What a PDF certificate says (already in the reader's language, except the labels)."""
+
+    earner_name: str
+    achievement_name: str
+    description: str
+    issuer_name: str
+    issued: str
+    valid_until: str | None
+    url: str
+
+
+def certificate_html(certificate: Certificate, *, lang: str, gettext: Gettext) -> str:
     _ = gettext
     e = escape
+    c = certificate
+    earner_name, achievement_name, description = c.earner_name, c.achievement_name, c.description
+    issuer_name, issued, valid_until, url = c.issuer_name, c.issued, c.valid_until, c.url
     title = _("Certificate")
     certifies = _("This certifies that")
     earned = _("has earned the micro-credential")

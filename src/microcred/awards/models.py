@@ -9,10 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.catalog import models as _catalog_models  # noqa: F401  (registers FK target tables)
 from microcred.db.base import Base, UTCDateTime, uuid_pk
-from microcred.earners import models as _earners_models  # noqa: F401
-from microcred.issuers import models as _issuers_models  # noqa: F401
 
 AWARD_FORMATS = ("di", "jwt")
 AWARD_STATUSES = ("active", "suspended", "revoked")

@@ -9,7 +9,6 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from microcred.db.base import Base, created_at_column, uuid_pk
-from microcred.issuers import models as _issuers_models  # noqa: F401  (registers the FK target table)
 from microcred.vc.outcomes import OUTCOME_KINDS as OUTCOME_KINDS  # the one vocabulary (vc.outcomes.OutcomeKind)
 
 ACHIEVEMENT_STATUSES = ("draft", "published")

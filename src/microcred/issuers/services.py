@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -39,31 +39,32 @@ OrgRef = Organisation | uuid.UUID | str
 
 
 # -- organisations -------------------------------------------------------------------------------
+class OrganisationDetails(TypedDict, total=False):
+    """The optional facts of an issuing body or partner (its real identity): ``id`` for fixed ids (the demo)."""
+
+    legal_name: str | None
+    url: str | None
+    email: str | None
+    region: str | None
+    registration_id: str | None
+    description: str | None
+    id: uuid.UUID | None
+
+
 def create_organisation(
-    session: Session,
-    *,
-    kind: str,
-    name: str,
-    country: str,
-    legal_name: str | None = None,
-    url: str | None = None,
-    email: str | None = None,
-    region: str | None = None,
-    registration_id: str | None = None,
-    description: str | None = None,
-    id: uuid.UUID | None = None,
+    session: Session, *, kind: str, name: str, country: str, **details: Unpack[OrganisationDetails]
 ) -> Organisation:
     org = Organisation(
-        id=id or uuid.uuid4(),
+        id=details.get("id") or uuid.uuid4(),
         kind=one_of(kind, "kind", ORGANISATION_KINDS),
         name=required_text(name, "name", max_length=300),
-        legal_name=optional_text(legal_name, "legal_name", max_length=300),
-        url=optional_url(url, "url"),
-        email=optional_email(email),
+        legal_name=optional_text(details.get("legal_name"), "legal_name", max_length=300),
+        url=optional_url(details.get("url"), "url"),
+        email=optional_email(details.get("email")),
         country=country_code(country),
-        region=optional_text(region, "region", max_length=100),
-        registration_id=optional_text(registration_id, "registration_id", max_length=200),
-        description=optional_text(description, "description"),
+        region=optional_text(details.get("region"), "region", max_length=100),
+        registration_id=optional_text(details.get("registration_id"), "registration_id", max_length=200),
+        description=optional_text(details.get("description"), "description"),
         created_at=utcnow(),
     )
     session.add(org)

@@ -11,9 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.awards import models as _awards_models  # noqa: F401  (registers the FK target tables)
 from microcred.db.base import Base, UTCDateTime, uuid_pk
-from microcred.earners import models as _earners_models  # noqa: F401  (registers the FK target table)
 
 
 class CredentialShare(Base):

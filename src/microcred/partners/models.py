@@ -9,11 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.accounts import models as _accounts_models  # noqa: F401  (registers FK target tables)
-from microcred.catalog import models as _catalog_models  # noqa: F401
 from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
-from microcred.issuers import models as _issuers_models  # noqa: F401
-from microcred.status import models as _status_models  # noqa: F401
 
 PARTNER_TYPES = ("employer", "industry", "professional_body")
 CODE_SCHEMES = ("esco_occupation", "noc_2021", "cip_2021")

@@ -20,7 +20,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.awards import models as _awards_models  # noqa: F401  (registers FK target tables)
 from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
 
 # PESC credit units (TRN-2) and ECTS

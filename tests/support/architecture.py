@@ -1,7 +1,7 @@
 """Measure the shape of ``src/microcred``: imports between subsystems (including imports written inside
 functions), cycles, imports of another subsystem's ORM models, and the largest modules and functions.
 
-``python tools/architecture.py`` prints the figures quoted in docs/architecture.md; ``tests/test_architecture.py``
+``python tests/support/architecture.py`` prints the figures quoted in docs/architecture.md; ``tests/test_architecture.py``
 asserts the rules on the same figures.
 """
 
@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / "src" / "microcred"
+ROOT = Path(__file__).resolve().parents[2] / "src" / "microcred"
 PACKAGE = "microcred"
 
 
