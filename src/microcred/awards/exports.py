@@ -14,8 +14,9 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.awards.models import Award
+from microcred.awards.models import ExportFormat as ExportFormat  # re-exported: the CLI's --format choices
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput
@@ -25,8 +26,8 @@ from microcred.validation import one_of
 from microcred.vc import baking
 from microcred.vc.badge_image import badge_png, badge_svg
 
-EXPORT_FORMATS = ("di", "jwt", "png", "svg", "pdf")
-BINARY_FORMATS = ("png", "pdf")
+EXPORT_FORMATS: tuple[str, ...] = tuple(fmt.value for fmt in ExportFormat)
+BINARY_FORMATS: tuple[str, ...] = (ExportFormat.PNG.value, ExportFormat.PDF.value)  # not text: never to a terminal
 MEDIA_TYPES = {
     "di": "application/ld+json",
     "jwt": "application/vc+jwt",

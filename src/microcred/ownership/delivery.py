@@ -14,6 +14,7 @@ from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput
+from microcred.i18n import translations
 from microcred.issuers import services as issuers
 from microcred.settings import Settings
 
@@ -36,8 +37,6 @@ BODY = _(
 
 def send_award(session: Session, settings: Settings, award: Award, *, language: str = "en") -> bool:
     """Mail the earner a claim link; True when the SMTP server accepted it."""
-    from microcred.i18n import translations
-
     if language not in ("en", "fr"):
         raise InvalidInput("language must be en or fr")
     earner = earners.get_earner(session, award.earner_id)
