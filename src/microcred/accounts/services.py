@@ -22,8 +22,9 @@ from microcred.accounts.models import ROLES, SignInAttempt, SignInToken
 from microcred.accounts.models import STAFF_ROLES as STAFF_ROLES  # re-exported: the roles staff accounts may have
 from microcred.accounts.models import User as User  # re-exported: other packages annotate with it
 from microcred.db.base import utcnow
+from microcred.db.rows import get_row
 from microcred.earners import services as earners
-from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.errors import Conflict, InvalidInput
 from microcred.issuers import services as issuers
 from microcred.validation import as_uuid, one_of, optional_email, required_text
 
@@ -102,10 +103,7 @@ def create_user(
 
 
 def get_user(session: Session, user_id: uuid.UUID | str) -> User:
-    user = session.get(User, as_uuid(user_id, "user"))
-    if user is None:
-        raise NotFound(f"no user with id {user_id}")
-    return user
+    return get_row(session, User, user_id, "user")
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -17,6 +17,7 @@ from microcred.assessments.storage import DEFAULT_MAX_BYTES, EvidenceStore, chec
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
+from microcred.db.rows import get_row
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
 from microcred.urls import evidence_url
@@ -124,10 +125,7 @@ def list_evidence(
 
 
 def get_evidence(session: Session, evidence_id: uuid.UUID | str) -> Evidence:
-    row = session.get(Evidence, as_uuid(evidence_id, "evidence"))
-    if row is None:
-        raise NotFound(f"no evidence with id {evidence_id}")
-    return row
+    return get_row(session, Evidence, evidence_id, "evidence")
 
 
 def public_evidence_file(session: Session, evidence_id: uuid.UUID | str, store: EvidenceStore) -> tuple[bytes, str]:

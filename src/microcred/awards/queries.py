@@ -17,6 +17,7 @@ from microcred.awards.models import AwardStatusEvent as AwardStatusEvent
 from microcred.awards.models import EvidenceItem as EvidenceItem
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
+from microcred.db.rows import get_row
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
@@ -26,10 +27,7 @@ from microcred.vc.contexts import LEGACY_CONTEXTS
 
 
 def get_award(session: Session, award_id: uuid.UUID | str) -> Award:
-    award = session.get(Award, as_uuid(award_id, "award"))
-    if award is None:
-        raise NotFound(f"no award with id {award_id}")
-    return award
+    return get_row(session, Award, award_id, "award")
 
 
 def find_award(session: Session, award_id: uuid.UUID | str) -> Award | None:

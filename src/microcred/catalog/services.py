@@ -18,6 +18,7 @@ from microcred.catalog.models import Achievement as Achievement  # re-exported: 
 from microcred.catalog.models import Alignment
 from microcred.catalog.models import LearningOutcome as LearningOutcome  # re-exported: for annotations
 from microcred.db.base import utcnow
+from microcred.db.rows import get_row
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.taxonomy import services as taxonomy
@@ -332,10 +333,7 @@ def publish_achievement(session: Session, achievement_id: uuid.UUID | str) -> Ac
 
 
 def get_achievement(session: Session, achievement_id: uuid.UUID | str) -> Achievement:
-    achievement = session.get(Achievement, as_uuid(achievement_id, "achievement"))
-    if achievement is None:
-        raise NotFound(f"no achievement with id {achievement_id}")
-    return achievement
+    return get_row(session, Achievement, achievement_id, "achievement")
 
 
 def find_achievement(session: Session, achievement_id: uuid.UUID | str) -> Achievement | None:

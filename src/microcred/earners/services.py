@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from microcred.db.base import utcnow
 from microcred.db.locking import lock_row
+from microcred.db.rows import get_row
 from microcred.earners.models import Earner as Earner  # the public type of an earner
 from microcred.earners.models import EarnerEmail as EarnerEmail
 from microcred.earners.models import EarnerErasure
-from microcred.errors import Conflict, InvalidInput, NotFound
-from microcred.validation import as_uuid, optional_email, optional_text, required_text
+from microcred.errors import Conflict, InvalidInput
+from microcred.validation import optional_email, optional_text, required_text
 
 
 def _did(value: str | None) -> str | None:
@@ -48,10 +49,7 @@ def create_earner(
 
 
 def get_earner(session: Session, earner_id: uuid.UUID | str) -> Earner:
-    earner = session.get(Earner, as_uuid(earner_id, "earner"))
-    if earner is None:
-        raise NotFound(f"no earner with id {earner_id}")
-    return earner
+    return get_row(session, Earner, earner_id, "earner")
 
 
 def find_earner_by_email(session: Session, email: str) -> Earner | None:

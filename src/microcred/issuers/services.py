@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.audit import services as audit
 from microcred.db.base import utcnow
+from microcred.db.rows import get_row
 from microcred.errors import Conflict, InvalidInput, KeyStoreError, NotFound
 from microcred.issuers import keystore
 from microcred.issuers.models import ORGANISATION_KINDS as ORGANISATION_KINDS  # re-exported: the console's kinds
@@ -74,10 +75,7 @@ def create_organisation(
 
 
 def get_organisation(session: Session, org_id: uuid.UUID | str) -> Organisation:
-    org = session.get(Organisation, as_uuid(org_id, "organisation"))
-    if org is None:
-        raise NotFound(f"no organisation with id {org_id}")
-    return org
+    return get_row(session, Organisation, org_id, "organisation")
 
 
 def find_organisation(session: Session, org_id: uuid.UUID | str) -> Organisation | None:
@@ -173,9 +171,7 @@ def rotate_signing_key(session: Session, org: OrgRef, *, master_key: bytes | Non
 
 def mark_key_compromised(session: Session, key_id: uuid.UUID | str, *, since: datetime) -> SigningKey:
     """Credentials signed with this key at or after `since` no longer verify (see InstanceKeyResolver)."""
-    record = session.get(SigningKey, as_uuid(key_id, "signing key"))
-    if record is None:
-        raise NotFound(f"no signing key with id {key_id}")
+    record = get_row(session, SigningKey, key_id, "signing key")
     if since.tzinfo is None:
         raise InvalidInput("compromised_since must be timezone-aware")
     record.status = "compromised"

@@ -21,7 +21,8 @@ from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.services import Achievement
 from microcred.db.locking import lock_row
-from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.db.rows import get_row
+from microcred.errors import Conflict, InvalidInput
 from microcred.issuers import services as issuers
 from microcred.issuers.services import Organisation
 from microcred.partners.common import MAX_TEXT, instant
@@ -210,10 +211,7 @@ def sign_order(session: Session, order: EndorsementOrder) -> Endorsement:
 
 
 def get_endorsement(session: Session, endorsement_id: uuid.UUID | str) -> Endorsement:
-    row = session.get(Endorsement, as_uuid(endorsement_id, "endorsement"))
-    if row is None:
-        raise NotFound(f"no endorsement {endorsement_id}")
-    return row
+    return get_row(session, Endorsement, endorsement_id, "endorsement")
 
 
 def list_endorsements(

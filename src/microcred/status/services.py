@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.db.base import utcnow
-from microcred.errors import Conflict, InvalidInput, NotFound
+from microcred.db.rows import get_row
+from microcred.errors import Conflict, InvalidInput
 from microcred.issuers import services as issuers
 from microcred.status.models import STATUS_PURPOSES, StatusEntry, StatusList
-from microcred.validation import as_uuid
 from microcred.vc import sign_data_integrity
 from microcred.vc.statuslist import MIN_ENTRIES, Bitstring, status_entry, status_list_credential
 
@@ -171,21 +171,17 @@ def set_bit(session: Session, award_id: uuid.UUID, purpose: str, value: bool) ->
             f"award {award_id} carries no {purpose} status entry (issued before status lists existed); "
             "re-issue it first"
         )
-    if entry.is_set == value:
-        return False
-    entry.is_set = value
-    session.execute(
-        update(StatusList).where(StatusList.id == entry.status_list_id).values(version=StatusList.version + 1)
-    )
-    session.flush()
-    return True
+    return _set_entry(session, entry, value)
 
 
 def set_entry_bit(session: Session, entry_id: uuid.UUID, value: bool) -> bool:
     """Set (or clear) the bit of an entry not tied to an award (e.g. an endorsement's); True when it changed."""
-    entry = session.get(StatusEntry, entry_id)
-    if entry is None:
-        raise NotFound(f"no status entry {entry_id}")
+    return _set_entry(session, get_entry(session, entry_id), value)
+
+
+def _set_entry(session: Session, entry: StatusEntry, value: bool) -> bool:
+    """Flip one entry's bit and bump its list's ``version`` (so the list is re-signed when next served); False
+    when the bit already had that value (nothing written)."""
     if entry.is_set == value:
         return False
     entry.is_set = value
@@ -197,10 +193,7 @@ def set_entry_bit(session: Session, entry_id: uuid.UUID, value: bool) -> bool:
 
 
 def get_list(session: Session, list_id: uuid.UUID | str) -> StatusList:
-    lst = session.get(StatusList, as_uuid(list_id, "status list"))
-    if lst is None:
-        raise NotFound(f"no status list with id {list_id}")
-    return lst
+    return get_row(session, StatusList, list_id, "status list")
 
 
 def list_lists(session: Session, org_id: uuid.UUID | None = None) -> list[StatusList]:
@@ -302,7 +295,4 @@ def entry_document(entry: StatusEntry, base_url: str) -> dict[str, Any]:
 
 
 def get_entry(session: Session, entry_id: uuid.UUID) -> StatusEntry:
-    entry = session.get(StatusEntry, entry_id)
-    if entry is None:
-        raise NotFound(f"no status entry {entry_id}")
-    return entry
+    return get_row(session, StatusEntry, entry_id, "status entry")

@@ -31,7 +31,8 @@ from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
 from microcred.db.locking import lock_row
-from microcred.errors import Conflict, DomainError, InvalidInput, NotFound
+from microcred.db.rows import get_row
+from microcred.errors import Conflict, DomainError, InvalidInput
 from microcred.issuance import IssueFunction, IssueRequest
 from microcred.transcripts.models import (
     AwardRecord,
@@ -47,10 +48,7 @@ from microcred.validation import as_uuid
 
 
 def get_pathway(session: Session, pathway_id: uuid.UUID | str) -> Pathway:
-    pathway = session.get(Pathway, as_uuid(pathway_id, "pathway"))
-    if pathway is None:
-        raise NotFound(f"no pathway with id {pathway_id}")
-    return pathway
+    return get_row(session, Pathway, pathway_id, "pathway")
 
 
 def list_pathways(session: Session) -> list[Pathway]:
