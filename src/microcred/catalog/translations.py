@@ -17,9 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from microcred.catalog import models as _catalog_models  # noqa: F401  (registers the FK target table)
 from microcred.db.base import Base, created_at_column, utcnow, uuid_pk
 from microcred.errors import InvalidInput
+from microcred.i18n import LANGUAGES
 from microcred.validation import as_uuid, optional_text
-
-LANGUAGES = ("en", "fr")
 
 
 class AchievementTranslation(Base):

@@ -21,7 +21,7 @@ from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from microcred.awards import services as awards
+from microcred import urls
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
 from microcred.earners.services import Earner
@@ -29,7 +29,6 @@ from microcred.issuers import services as issuers
 from microcred.transcripts import clr, records
 
 Gettext = Callable[[str], str]
-LANGUAGES = ("en", "fr")
 
 
 def N_(message: str) -> str:
@@ -124,7 +123,7 @@ def transcript(session: Session, earner: Earner, *, base_url: str) -> Transcript
                 route=line.award_route if line else "course",
                 issued=award.issued_at,
                 issuer=org.name,
-                verification_url=awards.credential_url(award.id, base_url),
+                verification_url=urls.credential_url(award.id, base_url),
             )
         )
     issuer_name = clr.transcript_issuer(session, held, None).name if held else ""
