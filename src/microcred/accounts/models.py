@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
-
-# Ordered from most to least privileged among staff; "earner" is the learner's own role.
-ROLES = ("org_admin", "issuer_staff", "assessor", "partner_reviewer", "earner")
-STAFF_ROLES = ("org_admin", "issuer_staff", "assessor", "partner_reviewer")
+from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk, value_in
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class Role(StrEnum):
+    """A user's role, ordered from most to least privileged among staff; "earner" is the learner's own role."""
+
+    ORG_ADMIN = "org_admin"
+    ISSUER_STAFF = "issuer_staff"
+    ASSESSOR = "assessor"
+    PARTNER_REVIEWER = "partner_reviewer"
+    EARNER = "earner"
+
+
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+STAFF_ROLES: tuple[str, ...] = tuple(role.value for role in Role if role is not Role.EARNER)
 
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(value_in("role", ROLES), name="role"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     email: Mapped[str] = mapped_column(String(320), nullable=False, unique=True)

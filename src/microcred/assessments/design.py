@@ -21,8 +21,13 @@ from microcred.db.base import utcnow
 from microcred.errors import InvalidInput
 from microcred.validation import as_uuid, one_of, optional_text, required_text
 from microcred.vc import ob
+from microcred.vc.outcomes import ResultType
 
-SCORE_RESULT_TYPES = ("RawScore", "Percent", "ScaledScore", "RubricScore")
+# The OB result types a score-scale rubric may report (of vc.outcomes.ResultType).
+SCORE_RESULT_TYPES: tuple[str, ...] = tuple(
+    result_type.value
+    for result_type in (ResultType.RAW_SCORE, ResultType.PERCENT, ResultType.SCALED_SCORE, ResultType.RUBRIC_SCORE)
+)
 
 
 def _uri(value: uuid.UUID | str) -> str:

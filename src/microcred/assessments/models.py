@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,32 +24,56 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.db.base import Base, UTCDateTime, uuid_pk
-
-ASSESSMENT_METHODS = (
-    "project",
-    "exam",
-    "observed_performance",
-    "portfolio",
-    "practical",
-    "presentation",
-    "interview",
-    "other",
-)
-SCALES = ("levels", "score")
-VISIBILITIES = ("public", "private")
-EVIDENCE_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
+from microcred.db.base import Base, UTCDateTime, uuid_pk, value_in
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class AssessmentMethod(StrEnum):
+    """How an achievement's outcomes are assessed."""
+
+    PROJECT = "project"
+    EXAM = "exam"
+    OBSERVED_PERFORMANCE = "observed_performance"
+    PORTFOLIO = "portfolio"
+    PRACTICAL = "practical"
+    PRESENTATION = "presentation"
+    INTERVIEW = "interview"
+    OTHER = "other"
+
+
+class RubricScale(StrEnum):
+    """What an outcome's rubric measures: ordered levels, or a score against a required value."""
+
+    LEVELS = "levels"
+    SCORE = "score"
+
+
+class Visibility(StrEnum):
+    """Whether a piece of evidence may be shown to anyone holding the credential's link."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class EvidenceMediaType(StrEnum):
+    """The media types an uploaded evidence file may have."""
+
+    PDF = "application/pdf"
+    PNG = "image/png"
+    JPEG = "image/jpeg"
+    TEXT = "text/plain"
+
+
+ASSESSMENT_METHODS: tuple[str, ...] = tuple(method.value for method in AssessmentMethod)
+SCALES: tuple[str, ...] = tuple(scale.value for scale in RubricScale)
+VISIBILITIES: tuple[str, ...] = tuple(visibility.value for visibility in Visibility)
+EVIDENCE_TYPES: tuple[str, ...] = tuple(media_type.value for media_type in EvidenceMediaType)
 
 
 class AssessmentDesign(Base):
     """How an achievement is assessed (one per achievement; set while it is a draft)."""
 
     __tablename__ = "assessment_designs"
-    __table_args__ = (CheckConstraint(_in("method", ASSESSMENT_METHODS), name="method"),)
+    __table_args__ = (CheckConstraint(value_in("method", ASSESSMENT_METHODS), name="method"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     achievement_id: Mapped[uuid.UUID] = mapped_column(
@@ -68,7 +93,7 @@ class RubricCriterion(Base):
     """The rubric of one learning outcome: ordered levels (low -> high) with a required one, or a score range."""
 
     __tablename__ = "rubric_criteria"
-    __table_args__ = (CheckConstraint(_in("scale", SCALES), name="scale"),)
+    __table_args__ = (CheckConstraint(value_in("scale", SCALES), name="scale"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     design_id: Mapped[uuid.UUID] = mapped_column(
@@ -117,9 +142,9 @@ class Evidence(Base):
 
     __tablename__ = "assessment_evidence"
     __table_args__ = (
-        CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
+        CheckConstraint(value_in("visibility", VISIBILITIES), name="visibility"),
         CheckConstraint(
-            "file_type IS NULL OR " + _in("file_type", EVIDENCE_TYPES),
+            "file_type IS NULL OR " + value_in("file_type", EVIDENCE_TYPES),
             name="file_type",
         ),
     )

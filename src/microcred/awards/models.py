@@ -4,23 +4,52 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.db.base import Base, UTCDateTime, uuid_pk
+from microcred.db.base import Base, UTCDateTime, uuid_pk, value_in
 
-AWARD_FORMATS = ("di", "jwt")
-AWARD_STATUSES = ("active", "suspended", "revoked")
-REPLACEMENT_KINDS = ("renewal", "reissue")
+
+class ExportFormat(StrEnum):
+    """The forms an award is handed out in: its two signed forms (Data Integrity, VC-JOSE), and the baked badge
+    images and PDF certificate made from them (``awards.exports``)."""
+
+    DI = "di"
+    JWT = "jwt"
+    PNG = "png"
+    SVG = "svg"
+    PDF = "pdf"
+
+
+class AwardStatus(StrEnum):
+    """An award's standing: active, suspended (an issuer-side hold) or revoked."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class ReplacementKind(StrEnum):
+    """How an award replaced the one before it (``Award.replacement``): a renewal or a re-issue."""
+
+    RENEWAL = "renewal"
+    REISSUE = "reissue"
+
+
+# The signed forms an award is stored and issued in (the rest are made from them on export).
+AWARD_FORMATS: tuple[str, ...] = (ExportFormat.DI.value, ExportFormat.JWT.value)
+AWARD_STATUSES: tuple[str, ...] = tuple(status.value for status in AwardStatus)
+REPLACEMENT_KINDS: tuple[str, ...] = tuple(kind.value for kind in ReplacementKind)
 
 
 class Award(Base):
     __tablename__ = "awards"
     __table_args__ = (
-        CheckConstraint("format IN ('di', 'jwt')", name="format"),
-        CheckConstraint("status IN ('active', 'suspended', 'revoked')", name="status"),
+        CheckConstraint(value_in("format", AWARD_FORMATS), name="format"),
+        CheckConstraint(value_in("status", AWARD_STATUSES), name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

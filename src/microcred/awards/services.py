@@ -41,12 +41,11 @@ from microcred.urls import achievement_url as achievement_url
 from microcred.urls import credential_url as credential_url
 from microcred.urls import outcome_uri as outcome_uri
 from microcred.validation import one_of, optional_text, optional_url
+from microcred.vc.outcomes import RESULT_STATUSES as RESULT_STATUSES  # OB 3.0 ResultStatusType (vc.outcomes)
 
 if TYPE_CHECKING:
     from microcred.catalog.services import Achievement
 
-# OB 3.0 ResultStatusType
-RESULT_STATUSES = ("Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew")
 
 
 def coerce(value: Any, cls: type[Any], what: str) -> Any:

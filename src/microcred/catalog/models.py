@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.db.base import Base, created_at_column, uuid_pk
+from microcred.db.base import Base, created_at_column, uuid_pk, value_in
 from microcred.vc.outcomes import OUTCOME_KINDS as OUTCOME_KINDS  # the one vocabulary (vc.outcomes.OutcomeKind)
 
-ACHIEVEMENT_STATUSES = ("draft", "published")
+
+class AchievementStatus(StrEnum):
+    """A definition is drafted, then published (awards are issued only against published ones)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+ACHIEVEMENT_STATUSES: tuple[str, ...] = tuple(status.value for status in AchievementStatus)
 
 
 class Achievement(Base):
     __tablename__ = "achievements"
-    __table_args__ = (CheckConstraint(_in("status", ACHIEVEMENT_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(value_in("status", ACHIEVEMENT_STATUSES), name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     issuer_id: Mapped[uuid.UUID] = mapped_column(
@@ -56,7 +61,7 @@ class Achievement(Base):
 class LearningOutcome(Base):
     __tablename__ = "learning_outcomes"
     __table_args__ = (
-        CheckConstraint(_in("kind", OUTCOME_KINDS), name="kind"),
+        CheckConstraint(value_in("kind", OUTCOME_KINDS), name="kind"),
         UniqueConstraint("achievement_id", "position", name="uq_learning_outcomes_position"),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,3 +61,11 @@ def uuid_pk() -> Mapped[uuid.UUID]:
 
 def created_at_column() -> Mapped[datetime]:
     return mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def value_in(column: str, values: Iterable[str]) -> str:
+    """The SQL of a check constraint keeping ``column`` within a vocabulary: ``kind IN ('a', 'b')``.
+
+    Each subsystem's models pass their own vocabulary (a tuple derived from its ``StrEnum``), so the table and
+    the validation read one list; values are written as plain text (an enum member gives its value)."""
+    return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"

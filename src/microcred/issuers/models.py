@@ -4,23 +4,39 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
-
-ORGANISATION_KINDS = ("institution", "employer", "agency", "professional_body")
-KEY_STATUSES = ("active", "retired", "compromised")
+from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk, value_in
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class OrganisationKind(StrEnum):
+    """What an organisation is: an issuing institution, or one of the bodies that partner with it."""
+
+    INSTITUTION = "institution"
+    EMPLOYER = "employer"
+    AGENCY = "agency"
+    PROFESSIONAL_BODY = "professional_body"
+
+
+class KeyStatus(StrEnum):
+    """A signing key signs while active; retired keys still verify, compromised ones no longer do (after
+    ``compromised_since``)."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+ORGANISATION_KINDS: tuple[str, ...] = tuple(kind.value for kind in OrganisationKind)
+KEY_STATUSES: tuple[str, ...] = tuple(status.value for status in KeyStatus)
 
 
 class Organisation(Base):
     __tablename__ = "organisations"
-    __table_args__ = (CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(value_in("kind", ORGANISATION_KINDS), name="kind"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -46,7 +62,7 @@ class SigningKey(Base):
     """An Ed25519 key pair. `encrypted_private_key` is AES-256-GCM under the master key, never the seed."""
 
     __tablename__ = "signing_keys"
-    __table_args__ = (CheckConstraint(_in("status", KEY_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(value_in("status", KEY_STATUSES), name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     organisation_id: Mapped[uuid.UUID] = mapped_column(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import select
@@ -18,27 +19,42 @@ from microcred.accounts import services as accounts
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.db.locking import lock_row
+from microcred.db.rows import get_row
 from microcred.errors import Conflict, InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.partners.common import MAX_TEXT, instant
 from microcred.partners.directory import get_partner
 from microcred.partners.endorsements import Answers, EndorsementOrder, endorsement_for_request, sign_order
 from microcred.partners.labour_market import labour_market_codes
-from microcred.partners.models import REQUEST_STATUSES, Endorsement, EndorsementRequest
+from microcred.partners.models import REQUEST_STATUSES, Endorsement, EndorsementRequest, RequestStatus
 from microcred.partners.notifications import Notification, issuer_recipients, partner_recipients
 from microcred.urls import achievement_url, endorsement_request_url
 from microcred.validation import as_uuid, one_of, optional_text, required_text
 
-DECISIONS = ("endorse", "request_changes", "decline")
-_STATUS_AFTER = {"endorse": "endorsed", "request_changes": "changes_requested", "decline": "declined"}
-_OUTCOME = {"endorse": "endorsed", "request_changes": "asks for changes to", "decline": "declined to endorse"}
+
+class Decision(StrEnum):
+    """What the issuer decides once a partner has answered a consultation."""
+
+    ENDORSE = "endorse"
+    REQUEST_CHANGES = "request_changes"
+    DECLINE = "decline"
+
+
+DECISIONS: tuple[str, ...] = tuple(decision.value for decision in Decision)
+_STATUS_AFTER: dict[str, str] = {  # plain values: they are stored
+    Decision.ENDORSE: RequestStatus.ENDORSED.value,
+    Decision.REQUEST_CHANGES: RequestStatus.CHANGES_REQUESTED.value,
+    Decision.DECLINE: RequestStatus.DECLINED.value,
+}
+_OUTCOME: dict[str, str] = {
+    Decision.ENDORSE: "endorsed",
+    Decision.REQUEST_CHANGES: "asks for changes to",
+    Decision.DECLINE: "declined to endorse",
+}
 
 
 def get_request(session: Session, request_id: uuid.UUID | str) -> EndorsementRequest:
-    row = session.get(EndorsementRequest, as_uuid(request_id, "endorsement request"))
-    if row is None:
-        raise NotFound(f"no endorsement request {request_id}")
-    return row
+    return get_row(session, EndorsementRequest, request_id, "endorsement request")
 
 
 def _lock_request(session: Session, request_id: uuid.UUID | str) -> EndorsementRequest:

@@ -5,26 +5,49 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
-
-PARTNER_TYPES = ("employer", "industry", "professional_body")
-CODE_SCHEMES = ("esco_occupation", "noc_2021", "cip_2021")
-REQUEST_STATUSES = ("pending", "changes_requested", "declined", "endorsed")
+from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk, value_in
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class PartnerType(StrEnum):
+    """What kind of partner an organisation is in consultations."""
+
+    EMPLOYER = "employer"
+    INDUSTRY = "industry"
+    PROFESSIONAL_BODY = "professional_body"
+
+
+class CodeScheme(StrEnum):
+    """The labour-market code lists an achievement may be coded against."""
+
+    ESCO_OCCUPATION = "esco_occupation"
+    NOC_2021 = "noc_2021"
+    CIP_2021 = "cip_2021"
+
+
+class RequestStatus(StrEnum):
+    """Where an endorsement request stands in the consultation workflow."""
+
+    PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
+    DECLINED = "declined"
+    ENDORSED = "endorsed"
+
+
+PARTNER_TYPES: tuple[str, ...] = tuple(kind.value for kind in PartnerType)
+CODE_SCHEMES: tuple[str, ...] = tuple(scheme.value for scheme in CodeScheme)
+REQUEST_STATUSES: tuple[str, ...] = tuple(status.value for status in RequestStatus)
 
 
 class Partner(Base):
     """An organisation that takes part in consultations and signs endorsements with its own key and did:web."""
 
     __tablename__ = "partners"
-    __table_args__ = (CheckConstraint(_in("partner_type", PARTNER_TYPES), name="partner_type"),)
+    __table_args__ = (CheckConstraint(value_in("partner_type", PARTNER_TYPES), name="partner_type"),)
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True
@@ -56,7 +79,7 @@ class LabourMarketCode(Base):
 
     __tablename__ = "achievement_labour_market_codes"
     __table_args__ = (
-        CheckConstraint(_in("scheme", CODE_SCHEMES), name="scheme"),
+        CheckConstraint(value_in("scheme", CODE_SCHEMES), name="scheme"),
         UniqueConstraint("achievement_id", "scheme", "code", name="uq_achievement_labour_market_codes_code"),
     )
 
@@ -74,7 +97,7 @@ class EndorsementRequest(Base):
     """An issuer's request to a partner to endorse an achievement, and the reviewer's two separate answers."""
 
     __tablename__ = "endorsement_requests"
-    __table_args__ = (CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(value_in("status", REQUEST_STATUSES), name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     achievement_id: Mapped[uuid.UUID] = mapped_column(

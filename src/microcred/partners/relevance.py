@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -29,8 +30,23 @@ from microcred.partners.models import Endorsement, RelevanceReview
 from microcred.partners.policy import Policy, get_policy
 from microcred.validation import required_text
 
-RELEVANCE_STATES = ("current", "due", "lapsed", "unreviewed")
-_REPORT_ORDER = {"lapsed": 0, "due": 1, "unreviewed": 2, "current": 3}
+
+class RelevanceState(StrEnum):
+    """Where an achievement stands in its labour-market relevance cycle."""
+
+    CURRENT = "current"
+    DUE = "due"
+    LAPSED = "lapsed"
+    UNREVIEWED = "unreviewed"
+
+
+RELEVANCE_STATES: tuple[str, ...] = tuple(state.value for state in RelevanceState)
+_REPORT_ORDER: dict[str, int] = {
+    RelevanceState.LAPSED: 0,
+    RelevanceState.DUE: 1,
+    RelevanceState.UNREVIEWED: 2,
+    RelevanceState.CURRENT: 3,
+}
 
 
 def record_review(

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
+from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk, value_in
+from microcred.vc.statuslist import StatusPurpose
 
-STATUS_PURPOSES = ("revocation", "suspension")
+# The purposes this instance allocates an entry for, of those the standard defines (vc.statuslist.StatusPurpose).
+STATUS_PURPOSES: tuple[str, ...] = (StatusPurpose.REVOCATION.value, StatusPurpose.SUSPENSION.value)
 
 
 class StatusList(Base):
@@ -19,7 +21,7 @@ class StatusList(Base):
 
     __tablename__ = "status_lists"
     __table_args__ = (
-        CheckConstraint("purpose IN ('revocation', 'suspension')", name="purpose"),
+        CheckConstraint(value_in("purpose", STATUS_PURPOSES), name="purpose"),
         UniqueConstraint("organisation_id", "purpose", "sequence", name="uq_status_lists_sequence"),
     )
 

@@ -13,6 +13,7 @@ T6, skill = the other skill/competence concepts. ESCO's own skillType and reuseL
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -31,16 +32,31 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from microcred.db.base import Base, UTCDateTime, utcnow
+from microcred.db.base import Base, UTCDateTime, utcnow, value_in
 from microcred.vc.outcomes import OUTCOME_KINDS
 
-CONCEPT_KINDS = ("knowledge", "skill", "transversal", "group", "other")
+
+class ConceptKind(StrEnum):
+    """What a concept is, as search filters on it: knowledge, skill, transversal, a skill group, or other
+    (frameworks that don't say)."""
+
+    KNOWLEDGE = "knowledge"
+    SKILL = "skill"
+    TRANSVERSAL = "transversal"
+    GROUP = "group"
+    OTHER = "other"
+
+
+class RelationType(StrEnum):
+    """How an occupation needs a skill (ESCO's occupation-skill relations)."""
+
+    ESSENTIAL = "essential"
+    OPTIONAL = "optional"
+
+
+CONCEPT_KINDS: tuple[str, ...] = tuple(kind.value for kind in ConceptKind)
 KSA_KINDS = OUTCOME_KINDS  # a concept's knowledge / skill / attitude reading: the outcome kinds
-RELATION_TYPES = ("essential", "optional")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+RELATION_TYPES: tuple[str, ...] = tuple(relation.value for relation in RelationType)
 
 
 class SearchVector(TypeDecorator[Any]):
@@ -87,8 +103,8 @@ class Concept(Base):
     __tablename__ = "taxonomy_concepts"
     __table_args__ = (
         UniqueConstraint("version_id", "uri", name="uq_taxonomy_concepts_version_uri"),
-        CheckConstraint(_in("kind", CONCEPT_KINDS), name="kind"),
-        CheckConstraint(f"ksa IS NULL OR {_in('ksa', KSA_KINDS)}", name="ksa"),
+        CheckConstraint(value_in("kind", CONCEPT_KINDS), name="kind"),
+        CheckConstraint(f"ksa IS NULL OR {value_in('ksa', KSA_KINDS)}", name="ksa"),
         Index("ix_taxonomy_concepts_search_vector", "search_vector", postgresql_using="gin"),
     )
 
@@ -159,7 +175,7 @@ class Occupation(Base):
 
 class OccupationSkill(Base):
     __tablename__ = "taxonomy_occupation_skills"
-    __table_args__ = (CheckConstraint(_in("relation", RELATION_TYPES), name="relation"),)
+    __table_args__ = (CheckConstraint(value_in("relation", RELATION_TYPES), name="relation"),)
 
     occupation_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("taxonomy_occupations.id", ondelete="CASCADE"), primary_key=True

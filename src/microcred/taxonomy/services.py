@@ -25,6 +25,7 @@ from microcred.taxonomy.models import (
     BroaderRelation,
     CollectionMember,
     Concept,
+    ConceptKind,
     Framework,
     FrameworkVersion,
     Occupation,
@@ -37,7 +38,10 @@ from microcred.taxonomy.records import MAX_LIMIT as MAX_LIMIT
 from microcred.taxonomy.records import result_limit, version_key
 from microcred.vc.outcomes import OUTCOME_KINDS as OUTCOME_KINDS
 
-SEARCH_TYPES = ("knowledge", "skill", "transversal")
+# The concept kinds a search names in its message (it also takes "group"), from the one ConceptKind vocabulary.
+SEARCH_TYPES: tuple[str, ...] = tuple(
+    kind.value for kind in ConceptKind if kind not in (ConceptKind.GROUP, ConceptKind.OTHER)
+)
 SUGGEST_KINDS = (*OUTCOME_KINDS, "transversal")
 
 
@@ -182,7 +186,7 @@ def search_concepts(
 
     Every word must match (the last one as a prefix, for type-ahead); when nothing does, any word may.
     """
-    if type is not None and type not in (*SEARCH_TYPES, "group"):
+    if type is not None and type not in (*SEARCH_TYPES, ConceptKind.GROUP):
         raise InvalidInput(f"unknown concept type {type!r}: one of {', '.join(SEARCH_TYPES)}")
     limit = result_limit(limit)
     words = fts.terms(query)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -20,21 +21,59 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk
-
-# PESC credit units (TRN-2) and ECTS
-CREDIT_UNITS = ("Semester", "Quarter", "ClockHours", "ContinuingEducationUnits", "ECTS", "NoCredit")
-PARTICIPATION_FORMS = ("online", "onsite", "blended")
-QA_TYPES = ("internal", "external_agency", "accreditation", "sector_standard")
-GRADING_SCHEMES = ("pass_fail", "letter_grade", "percent")
-AWARD_ROUTES = ("course", "rpl")
-PATHWAY_RULES = ("all_of", "n_of_m")
-ISSUE_MODES = ("auto", "approval")
-COMPLETION_STATUSES = ("pending", "issued", "rejected")
+from microcred.db.base import Base, UTCDateTime, created_at_column, uuid_pk, value_in
+from microcred.vc.records import AwardRoute, CreditUnit, GradingScheme
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class ParticipationForm(StrEnum):
+    """How the learning is followed (the EU's mandatory "form of participation")."""
+
+    ONLINE = "online"
+    ONSITE = "onsite"
+    BLENDED = "blended"
+
+
+class QualityAssuranceType(StrEnum):
+    """Who assures the quality of the learning behind a definition."""
+
+    INTERNAL = "internal"
+    EXTERNAL_AGENCY = "external_agency"
+    ACCREDITATION = "accreditation"
+    SECTOR_STANDARD = "sector_standard"
+
+
+class PathwayRule(StrEnum):
+    """How a pathway is completed: every component, or ``required_count`` of them."""
+
+    ALL_OF = "all_of"
+    N_OF_M = "n_of_m"
+
+
+class IssueMode(StrEnum):
+    """What happens when a pathway is completed: its credential is issued, or waits for staff approval."""
+
+    AUTO = "auto"
+    APPROVAL = "approval"
+
+
+class CompletionStatus(StrEnum):
+    """Where a pathway completion stands."""
+
+    PENDING = "pending"
+    ISSUED = "issued"
+    REJECTED = "rejected"
+
+
+# The vocabularies as plain strings, in order (check constraints, `one_of` validation, messages). The credit
+# units, grading schemes and award routes are the standards core's (vc.records: the credential carries them).
+CREDIT_UNITS: tuple[str, ...] = tuple(unit.value for unit in CreditUnit)
+PARTICIPATION_FORMS: tuple[str, ...] = tuple(form.value for form in ParticipationForm)
+QA_TYPES: tuple[str, ...] = tuple(qa.value for qa in QualityAssuranceType)
+GRADING_SCHEMES: tuple[str, ...] = tuple(scheme.value for scheme in GradingScheme)
+AWARD_ROUTES: tuple[str, ...] = tuple(route.value for route in AwardRoute)
+PATHWAY_RULES: tuple[str, ...] = tuple(rule.value for rule in PathwayRule)
+ISSUE_MODES: tuple[str, ...] = tuple(mode.value for mode in IssueMode)
+COMPLETION_STATUSES: tuple[str, ...] = tuple(status.value for status in CompletionStatus)
 
 
 class AchievementRecord(Base):
@@ -42,12 +81,14 @@ class AchievementRecord(Base):
 
     __tablename__ = "achievement_records"
     __table_args__ = (
-        CheckConstraint(f"credit_unit IS NULL OR {_in('credit_unit', CREDIT_UNITS)}", name="credit_unit"),
+        CheckConstraint(f"credit_unit IS NULL OR {value_in('credit_unit', CREDIT_UNITS)}", name="credit_unit"),
         CheckConstraint(
-            f"form_of_participation IS NULL OR {_in('form_of_participation', PARTICIPATION_FORMS)}",
+            f"form_of_participation IS NULL OR {value_in('form_of_participation', PARTICIPATION_FORMS)}",
             name="form_of_participation",
         ),
-        CheckConstraint(f"grading_scheme IS NULL OR {_in('grading_scheme', GRADING_SCHEMES)}", name="grading_scheme"),
+        CheckConstraint(
+            f"grading_scheme IS NULL OR {value_in('grading_scheme', GRADING_SCHEMES)}", name="grading_scheme"
+        ),
         CheckConstraint("eqf_level IS NULL OR (eqf_level BETWEEN 1 AND 8)", name="eqf_level"),
     )
 
@@ -84,7 +125,7 @@ class AwardRecord(Base):
     """An award's transcript line: credits earned, term, activity dates, final result, route (course | rpl)."""
 
     __tablename__ = "award_records"
-    __table_args__ = (CheckConstraint(_in("award_route", AWARD_ROUTES), name="award_route"),)
+    __table_args__ = (CheckConstraint(value_in("award_route", AWARD_ROUTES), name="award_route"),)
 
     award_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("awards.id", ondelete="CASCADE"), primary_key=True)
     credits_earned: Mapped[float | None] = mapped_column(Float)
@@ -100,8 +141,8 @@ class Pathway(Base):
 
     __tablename__ = "pathways"
     __table_args__ = (
-        CheckConstraint(_in("rule", PATHWAY_RULES), name="rule"),
-        CheckConstraint(_in("issue_mode", ISSUE_MODES), name="issue_mode"),
+        CheckConstraint(value_in("rule", PATHWAY_RULES), name="rule"),
+        CheckConstraint(value_in("issue_mode", ISSUE_MODES), name="issue_mode"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -151,7 +192,7 @@ class PathwayCompletion(Base):
     __tablename__ = "pathway_completions"
     __table_args__ = (
         UniqueConstraint("pathway_id", "earner_id", name="uq_pathway_completions_pathway_earner"),
-        CheckConstraint(_in("status", COMPLETION_STATUSES), name="status"),
+        CheckConstraint(value_in("status", COMPLETION_STATUSES), name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

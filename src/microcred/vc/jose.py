@@ -13,6 +13,7 @@ import base64
 import json
 import warnings
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from joserfc import jws
@@ -26,15 +27,34 @@ from microcred.vc.keys import Ed25519Key
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
 
 MEDIA_TYPE = "application/vc+jwt"
-# "EdDSA" is what deployed wallets and verifiers understand; RFC 9864's fully-specified "Ed25519" is accepted too.
-SIGNING_ALG = "EdDSA"
-ACCEPTED_ALGS = ("EdDSA", "Ed25519")
+
+
+class JoseAlg(StrEnum):
+    """The JWS ``alg`` values accepted: "EdDSA" is what deployed wallets and verifiers understand (and what this
+    instance signs with); RFC 9864's fully-specified "Ed25519" is accepted too."""
+
+    EDDSA = "EdDSA"
+    ED25519 = "Ed25519"
+
+
+SIGNING_ALG: str = JoseAlg.EDDSA.value
+ACCEPTED_ALGS: tuple[str, ...] = tuple(alg.value for alg in JoseAlg)
 # JWT claims that OB 3.0 asks for next to the credential; they are checked and removed before the credential is used.
 JWT_CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
 # The JOSE header typ written (OB 3.0 §8.2) and the ones read: OB's "JWT", VC-JOSE-COSE's "vc+jwt" and the
 # "vc+ld+jwt" of its drafts, each also with the "application/" prefix RFC 7515 §4.1.9 lets a producer keep.
 SIGNING_TYP = "JWT"
-ACCEPTED_TYPS = ("jwt", "vc+jwt", "vc+ld+jwt")
+
+
+class JoseTyp(StrEnum):
+    """The header ``typ`` values read as marking a credential, lower-cased and without the "application/" prefix."""
+
+    JWT = "jwt"
+    VC_JWT = "vc+jwt"
+    VC_LD_JWT = "vc+ld+jwt"
+
+
+ACCEPTED_TYPS: tuple[str, ...] = tuple(typ.value for typ in JoseTyp)
 
 
 def _subject_id(credential: dict[str, Any]) -> str | None:

@@ -20,6 +20,39 @@ class OutcomeKind(StrEnum):
 # The kinds as plain strings, in order (database check constraints, form choices, messages).
 OUTCOME_KINDS: tuple[str, ...] = tuple(kind.value for kind in OutcomeKind)
 
+
+class ResultStatus(StrEnum):
+    """OB 3.0 ``Result.status`` (the ResultStatusType enumeration of the OB 3.0 JSON Schema)."""
+
+    COMPLETED = "Completed"
+    ENROLLED = "Enrolled"
+    FAILED = "Failed"
+    IN_PROGRESS = "InProgress"
+    ON_HOLD = "OnHold"
+    PROVISIONAL = "Provisional"
+    WITHDREW = "Withdrew"
+
+
+RESULT_STATUSES: tuple[str, ...] = tuple(status.value for status in ResultStatus)
+
+
+class ResultType(StrEnum):
+    """OB 3.0 ``ResultDescription.resultType`` (the ResultType enumeration of the OB 3.0 JSON Schema)."""
+
+    GRADE_POINT_AVERAGE = "GradePointAverage"
+    LETTER_GRADE = "LetterGrade"
+    PERCENT = "Percent"
+    PERFORMANCE_LEVEL = "PerformanceLevel"
+    PREDICTED_SCORE = "PredictedScore"
+    RAW_SCORE = "RawScore"
+    RESULT = "Result"
+    RUBRIC_CRITERION = "RubricCriterion"
+    RUBRIC_CRITERION_LEVEL = "RubricCriterionLevel"
+    RUBRIC_SCORE = "RubricScore"
+    SCALED_SCORE = "ScaledScore"
+    STATUS = "Status"
+
+
 # The outcome's kind travels in an Alignment with an ``ext:`` targetType (docs/ob-extensions.md).
 EXT_OUTCOME_KIND = "ext:OutcomeKind"
 OUTCOME_KIND_FRAMEWORK = "Learning outcome kinds: knowledge, skills and attitudes"

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import SchemaValidationError
+from microcred.vc.outcomes import ResultType
 
 EXT_CREDIT_UNIT = "ext:CreditUnit"
 EXT_NOTIONAL_WORKLOAD = "ext:NotionalWorkload"
@@ -22,20 +24,70 @@ EXT_PREREQUISITE = "ext:Prerequisite"
 EXT_AWARD_ROUTE = "ext:AwardRoute"
 EQF_LEVEL_URL = "http://data.europa.eu/snb/eqf/"  # + level: the Europass EQF concept
 
-GRADING_SCHEMES = {"pass_fail": "Status", "letter_grade": "LetterGrade", "percent": "Percent"}
-LETTER_GRADES = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
-AWARD_ROUTES = {"course": "course", "rpl": "recognitionOfPriorLearning"}
+
+class CreditUnit(StrEnum):
+    """The unit of ``creditsAvailable`` / ``creditsEarned``: PESC credit units (TRN-2) and ECTS."""
+
+    SEMESTER = "Semester"
+    QUARTER = "Quarter"
+    CLOCK_HOURS = "ClockHours"
+    CONTINUING_EDUCATION_UNITS = "ContinuingEducationUnits"
+    ECTS = "ECTS"
+    NO_CREDIT = "NoCredit"
 
 
-@dataclass(frozen=True)
-class TranscriptDefinition:
-    """What a registrar needs about a definition beyond OB core (``ext:`` alignments, see docs/ob-extensions.md).
+class GradingScheme(StrEnum):
+    """How a definition's final result is graded (each maps to an OB ``resultType``: ``GRADING_SCHEMES``)."""
 
-    ``grading_scheme`` (pass_fail | letter_grade | percent) adds one ``ResultDescription`` for the final result
-    (id ``<achievement id>#final-result``) that an award's :class:`SubjectRecord` result points at."""
+    PASS_FAIL = "pass_fail"
+    LETTER_GRADE = "letter_grade"
+    PERCENT = "percent"
 
-    credit_unit: str | None = None
-    notional_hours: float | None = None
+
+class LetterGrade(StrEnum):
+    """The letter grades a ``letter_grade`` final result allows, best first."""
+
+    A_PLUS = "A+"
+    A = "A"
+    A_MINUS = "A-"
+    B_PLUS = "B+"
+    B = "B"
+    B_MINUS = "B-"
+    C_PLUS = "C+"
+    C = "C"
+    C_MINUS = "C-"
+    D_PLUS = "D+"
+    D = "D"
+    D_MINUS = "D-"
+    F = "F"
+
+
+class AwardRoute(StrEnum):
+    """How an award was earned: by the course, or by recognition of prior learning (``AWARD_ROUTES`` gives the
+    value the credential carries)."""
+
+    COURSE = "course"
+    RPL = "rpl"
+
+
+# Plain strings (never enum members) go into documents: they are signed, canonicalized and compared as text.
+GRADING_SCHEMES: dict[str, str] = {
+    GradingScheme.PASS_FAIL.value: ResultType.STATUS.value,
+    GradingScheme.LETTER_GRADE.value: ResultType.LETTER_GRADE.value,
+    GradingScheme.PERCENT.value: ResultType.PERCENT.value,
+}
+LETTER_GRADES: tuple[str, ...] = tuple(grade.value for grade in LetterGrade)
+AWARD_ROUTES: dict[str, str] = {AwardRoute.COURSE.value: "course", AwardRoute.RPL.value: "recognitionOfPriorLearning"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptRecordFields:
+    """The fields of a definition's transcript record, written once: the issuer's input
+    (``transcripts.records.AchievementRecordInput``, and through it the API's request body) and what the credential
+    carries (:class:`TranscriptDefinition`) both extend it. Keyword construction only, so the two can add fields of
+    their own without an order to keep."""
+
+    credit_unit: str | None = None  # a CreditUnit
     eqf_level: int | None = None
     qualification_framework: str | None = None
     qualification_level: str | None = None
@@ -44,7 +96,17 @@ class TranscriptDefinition:
     quality_assurance_reference: str | None = None
     awarding_body: str | None = None
     awarding_country: str | None = None
-    grading_scheme: str | None = None
+    grading_scheme: str | None = None  # a GradingScheme
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptDefinition(TranscriptRecordFields):
+    """What a registrar needs about a definition beyond OB core (``ext:`` alignments, see docs/ob-extensions.md).
+
+    ``grading_scheme`` (pass_fail | letter_grade | percent) adds one ``ResultDescription`` for the final result
+    (id ``<achievement id>#final-result``) that an award's :class:`SubjectRecord` result points at."""
+
+    notional_hours: float | None = None
     prerequisites: tuple[str, ...] = ()  # achievement ids
     prerequisite_names: tuple[str, ...] = ()  # their names, in the same order (the alignment's targetName)
 
@@ -182,13 +244,13 @@ def _align(kind: str, name: str, url: str, **extra: str | None) -> dict[str, Any
     return doc
 
 
-CREDIT_UNIT_NAMES = {
-    "Semester": "semester credits",
-    "Quarter": "quarter credits",
-    "ClockHours": "clock hours",
-    "ContinuingEducationUnits": "continuing education units",
-    "ECTS": "ECTS credits",
-    "NoCredit": "no credit",
+CREDIT_UNIT_NAMES: dict[str, str] = {
+    CreditUnit.SEMESTER: "semester credits",
+    CreditUnit.QUARTER: "quarter credits",
+    CreditUnit.CLOCK_HOURS: "clock hours",
+    CreditUnit.CONTINUING_EDUCATION_UNITS: "continuing education units",
+    CreditUnit.ECTS: "ECTS credits",
+    CreditUnit.NO_CREDIT: "no credit",
 }
 
 

@@ -11,6 +11,7 @@ import gzip
 import zlib
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from microcred.vc.contexts import CREDENTIALS_V2
@@ -25,7 +26,18 @@ MIN_ENTRIES = 131_072  # 16 KiB uncompressed: the spec's minimum, for herd priva
 MAX_DECODED_BYTES = 16 * 1024 * 1024  # refuse decompression bombs
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
-PURPOSES = ("revocation", "suspension", "refresh", "message")
+
+
+class StatusPurpose(StrEnum):
+    """``statusPurpose`` values Bitstring Status List v1.0 defines (this instance allocates the first two)."""
+
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+    REFRESH = "refresh"
+    MESSAGE = "message"
+
+
+PURPOSES: tuple[str, ...] = tuple(purpose.value for purpose in StatusPurpose)
 
 
 class StatusListError(VCError, ValueError):
