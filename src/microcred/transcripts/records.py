@@ -34,6 +34,7 @@ from microcred.transcripts.models import (
 )
 from microcred.validation import as_uuid, country_code, one_of, optional_text
 from microcred.vc import ob
+from microcred.vc.records import TranscriptRecordFields
 
 CREDIT_UNIT_LABELS = {
     "Semester": "semester credits",
@@ -52,19 +53,12 @@ QA_TYPE_LABELS = {
 
 
 # -- definitions ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class AchievementRecordInput:
+@dataclass(frozen=True, kw_only=True)
+class AchievementRecordInput(TranscriptRecordFields):
+    """A definition's transcript record as the issuer gives it (unvalidated text: `set_achievement_record` checks
+    it): the record's fields (vc.records) and the institution's own course code."""
+
     human_code: str | None = None
-    credit_unit: str | None = None
-    eqf_level: int | None = None
-    qualification_framework: str | None = None
-    qualification_level: str | None = None
-    form_of_participation: str | None = None
-    quality_assurance_type: str | None = None
-    quality_assurance_reference: str | None = None
-    awarding_body: str | None = None
-    awarding_country: str | None = None
-    grading_scheme: str | None = None
 
 
 def _optional_choice(value: str | None, field: str, allowed: tuple[str, ...]) -> str | None:

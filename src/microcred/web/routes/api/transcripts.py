@@ -3,11 +3,12 @@ an earner's pathway progress, signed CLR, registrar transcripts and external cre
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from microcred import issuing
 from microcred.awards import services as awards
@@ -26,18 +27,24 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class RecordIn(_In):
-    human_code: str | None = None
-    credit_unit: str | None = None
-    eqf_level: int | None = None
-    qualification_framework: str | None = None
-    qualification_level: str | None = None
-    form_of_participation: str | None = None
-    quality_assurance_type: str | None = None
-    quality_assurance_reference: str | None = None
-    awarding_body: str | None = None
-    awarding_country: str | None = None
-    grading_scheme: str | None = None
+def _body_of(name: str, source: type[Any]) -> type[_In]:
+    """The request body of a domain input dataclass: its fields' names, types and defaults, so the API takes
+    exactly what the service does and cannot drift from it; ``_In`` adds ``extra="forbid"`` and the stripping."""
+    hints = get_type_hints(source)
+    body_fields: dict[str, Any] = {
+        field.name: (hints[field.name], ... if field.default is dataclasses.MISSING else field.default)
+        for field in dataclasses.fields(source)
+    }
+    return create_model(name, __base__=_In, __module__=__name__, **body_fields)
+
+
+if TYPE_CHECKING:  # what the type checker sees; at run time FastAPI reads the fields built below
+
+    class RecordIn(_In):
+        """The fields of `records.AchievementRecordInput`."""
+
+else:
+    RecordIn = _body_of("RecordIn", records.AchievementRecordInput)
 
 
 class PrerequisitesIn(_In):
