@@ -41,3 +41,20 @@ def test_validation(session: Session, kwargs: dict[str, str], error: type[Except
 def test_not_found(session: Session) -> None:
     with pytest.raises(NotFound):
         earners.get_earner(session, uuid.uuid4())
+
+
+def test_an_extra_address_finds_its_earner_once_verified(session: Session) -> None:
+    from microcred.db.base import utcnow
+
+    a = earners.create_earner(session, name="Amara Okafor", email="amara@example.org")
+    b = earners.create_earner(session, name="Liam", email="liam@example.org")
+    pending = earners.add_email_row(session, a.id, "amara@personal.example")
+    earners.add_email_row(session, b.id, "amara@personal.example")  # claimed elsewhere, never verified
+    session.flush()
+    assert earners.find_earner_by_email(session, "amara@personal.example") is None
+    pending.verified_at = utcnow()
+    earners.settle_address(session, "amara@personal.example", verified_for=a.id)
+    session.flush()
+    assert earners.find_earner_by_email(session, "AMARA@personal.example") is a
+    assert [e.email for e in earners.emails(session, a.id)] == ["amara@personal.example"]
+    assert earners.emails(session, b.id) == []
