@@ -20,7 +20,7 @@ from microcred.assessments.storage import (
     UnsupportedEvidenceType,
     sniff_content_type,
 )
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.db import session_scope
 from microcred.errors import InvalidInput
 from support.instance import verifier_for

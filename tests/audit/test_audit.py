@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from microcred import issuing
 from microcred.audit import services as audit
 from microcred.audit.models import GENESIS_HASH, AuditEntry
-from microcred.awards import services as awards
+from microcred.awards import lifecycle as award_lifecycle
+from microcred.awards import queries as award_queries
 from microcred.catalog import services as catalog
 from microcred.cli import _register, app
 from microcred.db import session_scope
@@ -56,10 +57,10 @@ def _story(
         award = issuing.issue_award(
             session, achievement_id=draft.id, earner_id=earner.id, base_url=BASE, master_key=master_key
         )
-        awards.suspend_award(session, award.id, reason="secret suspension reason")
-        awards.reinstate_award(session, award.id)
+        award_lifecycle.suspend_award(session, award.id, reason="secret suspension reason")
+        award_lifecycle.reinstate_award(session, award.id)
         renewed = issuing.renew_award(session, award.id, base_url=BASE, master_key=master_key)
-        awards.revoke_award(session, renewed.id, reason="secret revocation reason")
+        award_lifecycle.revoke_award(session, renewed.id, reason="secret revocation reason")
         other = issuing.issue_award(
             session, achievement_id=draft.id, earner_id=earner.id, base_url=BASE, master_key=master_key
         )
@@ -211,8 +212,8 @@ def test_verifier_still_trusts_instance_after_story(
     verifier = verifier_for(factory, master_key, BASE)
     with factory() as session:
         results = {
-            a.replacement or "original": verifier.verify(awards.credential_document(a))
-            for a in awards.list_awards(session)
+            a.replacement or "original": verifier.verify(award_queries.credential_document(a))
+            for a in award_queries.list_awards(session)
         }
     assert results["reissue"].verified, results["reissue"].summary
     assert not results["renewal"].verified and "revoked by the issuer" in results["renewal"].summary

@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcred import issuing
-from microcred.awards import services as awards
+from microcred import issuing, urls
+from microcred.awards import queries as awards
 from microcred.awards.models import Award, EvidenceItem
-from microcred.issuing import EvidenceInput, ResultInput
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput, NotFound
 from microcred.issuers import services as issuers
 from microcred.issuers.models import SigningKey
+from microcred.issuing import EvidenceInput, ResultInput
 from support.instance import verifier_for
 
 BASE = "http://127.0.0.1:8000"
@@ -71,7 +71,7 @@ def test_issue_award_stores_signed_di_and_jwt(factory: sessionmaker[Session], wo
     with factory() as session:
         award = awards.get_award(session, award_id)
         doc = awards.credential_document(award)
-        assert doc["id"] == f"{BASE}/credentials/{award_id}" == awards.credential_url(award_id, BASE)
+        assert doc["id"] == f"{BASE}/credentials/{award_id}" == urls.credential_url(award_id, BASE)
         assert doc["issuer"]["id"] == issuers.did_for(world.org_id, BASE)
         assert doc["proof"][0]["verificationMethod"].startswith(issuers.did_for(world.org_id, BASE) + "#")
         subject = doc["credentialSubject"]

@@ -22,7 +22,8 @@ from microcred import issuing
 from microcred.accounts import services as accounts
 from microcred.audit import services as audit
 from microcred.audit.models import AuditEntry
-from microcred.awards import services as awards
+from microcred.awards import lifecycle as award_lifecycle
+from microcred.awards import queries as award_queries
 from microcred.awards.models import Award, AwardStatusEvent
 from microcred.db import session_scope
 from microcred.earners import services as earners
@@ -145,7 +146,7 @@ def test_status_transition_once(
 
     if transition == "reinstate":
         with session_scope(factory) as session:
-            awards.suspend_award(session, world.award_id, reason=REASON)
+            award_lifecycle.suspend_award(session, world.award_id, reason=REASON)
     audit_before, awards_before, versions_before = _snapshot(factory)
 
     outcomes = race(pool, db_url, master_key, transition, {"award": str(world.award_id)})
@@ -157,7 +158,7 @@ def test_status_transition_once(
         )
         assert events == 1
         assert _audit(session, f"award.{action}", f"award:{world.award_id}") == 1
-        assert awards.get_award(session, world.award_id).status == status
+        assert award_queries.get_award(session, world.award_id).status == status
         assert status_services.award_flag(session, world.award_id, purpose) is (transition != "reinstate")
     assert _new_actions(factory, audit_before) == [f"award.{action}"]
     assert _snapshot(factory)[1:] == (awards_before, versions_before + 1)  # no new award, one bit flipped once
@@ -179,7 +180,7 @@ def test_replacement_once(
     with factory() as session:
         replacements = list(session.scalars(select(Award).where(Award.replaces_id == world.award_id)))
         assert len(replacements) == 1 and replacements[0].replacement == kind
-        assert awards.get_award(session, world.award_id).replaced_by_id == replacements[0].id
+        assert award_queries.get_award(session, world.award_id).replaced_by_id == replacements[0].id
         assert _audit(session, action, f"award:{world.award_id}") == 1
         assert _audit(session, "award.issued") == 2  # the original and its one replacement
     assert _new_actions(factory, audit_before) == sorted(["award.issued", action])
@@ -362,11 +363,11 @@ def test_resigning_in_place_once(
     import json
 
     with session_scope(factory) as session:
-        award = awards.get_award(session, world.award_id)
+        award = award_queries.get_award(session, world.award_id)
         document = json.loads(award.credential_json)
         document["credentialStatus"] = [document["credentialStatus"]]
         award.credential_json = json.dumps(document)
-        assert not awards.in_current_form(document)
+        assert not award_queries.in_current_form(document)
     audit_before, awards_before, _ = _snapshot(factory)
 
     outcomes = race(pool, db_url, master_key, "resign", {"award": str(world.award_id)})
@@ -374,7 +375,8 @@ def test_resigning_in_place_once(
     assert sorted(outcomes) == ["noop"] * (N - 1) + ["ok"], outcomes
     assert _new_actions(factory, audit_before) == ["award.resigned"]
     with factory() as session:
-        assert awards.in_current_form(awards.credential_document(awards.get_award(session, world.award_id)))
+        document = award_queries.credential_document(award_queries.get_award(session, world.award_id))
+        assert award_queries.in_current_form(document)
     assert _snapshot(factory)[1] == awards_before
     _check_chain(factory)
     _report(db_url, "re-sign in place", outcomes, 1)

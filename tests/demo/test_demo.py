@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcred import demo, issuing
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.awards.models import Award
 from microcred.catalog.models import Achievement, Alignment, LearningOutcome
 from microcred.db import session_scope

@@ -123,9 +123,9 @@ def _seed(factory: Any, settings: Any) -> tuple[Any, Any]:
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
     from microcred import db
-    from microcred.awards.services import credential_url
     from microcred.demo import demo_id
     from microcred.settings import Settings
+    from microcred.urls import credential_url
     from microcred.web.app import create_app
 
     backend = request.param

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from microcred import issuing
 from microcred.accounts import services as accounts
 from microcred.audit.models import AuditEntry
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from microcred import issuing
 from microcred.audit import services as audit
+from microcred.awards import lifecycle as award_lifecycle
+from microcred.awards import queries as award_queries
 from microcred.awards import services as awards
 from microcred.db import session_scope
 from microcred.earners import services as earners
@@ -70,8 +72,8 @@ def test_every_award_carries_one_revocation_entry_and_keeps_a_suspension_entry(
     allocated too but stays with the issuer (its verifier reports a suspension as a hold)."""
     award_id = _issue(factory, world, master_key)
     with factory() as session:
-        award = awards.get_award(session, award_id)
-        doc = awards.credential_document(award)
+        award = award_queries.get_award(session, award_id)
+        doc = award_queries.credential_document(award)
         entries = {e.purpose: e for e in status.entries_for_award(session, award_id)}
         lists = {lst.id: lst for lst in status.list_lists(session, world.org_id)}
     entry = doc["credentialStatus"]
@@ -108,7 +110,7 @@ def test_signed_list_verifies_and_is_resigned_only_when_bits_change(
     assert not [c for c in list_check.checks if c.check == "status"]  # a list is never checked for status
 
     with session_scope(factory) as session:
-        awards.revoke_award(session, award_id, reason="Plagiarism found in the final project (case 2024-17)")
+        award_lifecycle.revoke_award(session, award_id, reason="Plagiarism found in the final project (case 2024-17)")
     with session_scope(factory) as session:
         changed = status.signed_list(session, list_id, base_url=BASE, master_key=master_key)
     assert changed.resigned and changed.etag != first.etag
@@ -116,8 +118,8 @@ def test_signed_list_verifies_and_is_resigned_only_when_bits_change(
     assert bits.count() == 1 and bits.get(index)
     assert "Plagiarism" not in changed.text  # the reason never reaches the public list
     with factory() as session:
-        assert "Plagiarism" not in awards.get_award(session, award_id).credential_json
-        history = awards.status_history(session, award_id)
+        assert "Plagiarism" not in award_queries.get_award(session, award_id).credential_json
+        history = award_queries.status_history(session, award_id)
     assert [(h.action, h.reason) for h in history] == [
         ("revoked", "Plagiarism found in the final project (case 2024-17)")
     ]
@@ -165,23 +167,23 @@ def test_status_changes_and_their_rules(factory: sessionmaker[Session], world: W
     award_id = _issue(factory, world, master_key)
     with session_scope(factory) as session:
         with pytest.raises(Conflict, match="not suspended"):
-            awards.reinstate_award(session, award_id)
-        awards.suspend_award(session, award_id, reason="under review")
+            award_lifecycle.reinstate_award(session, award_id)
+        award_lifecycle.suspend_award(session, award_id, reason="under review")
         with pytest.raises(Conflict, match="already suspended"):
-            awards.suspend_award(session, award_id, reason="again")
-        awards.reinstate_award(session, award_id, reason="review closed")
-        awards.revoke_award(session, award_id, reason="fraud")
+            award_lifecycle.suspend_award(session, award_id, reason="again")
+        award_lifecycle.reinstate_award(session, award_id, reason="review closed")
+        award_lifecycle.revoke_award(session, award_id, reason="fraud")
     with session_scope(factory) as session:
-        for action in (awards.suspend_award, awards.revoke_award):
+        for action in (award_lifecycle.suspend_award, award_lifecycle.revoke_award):
             with pytest.raises(Conflict, match="revoked"):
                 action(session, award_id, reason="x")
         with pytest.raises(Conflict, match="revocation is permanent"):
-            awards.reinstate_award(session, award_id)
+            award_lifecycle.reinstate_award(session, award_id)
         with pytest.raises(NotFound):
-            awards.revoke_award(session, uuid.uuid4(), reason="x")
+            award_lifecycle.revoke_award(session, uuid.uuid4(), reason="x")
     with factory() as session:
-        assert awards.get_award(session, award_id).status == "revoked"
-        assert [h.action for h in awards.status_history(session, award_id)] == [
+        assert award_queries.get_award(session, award_id).status == "revoked"
+        assert [h.action for h in award_queries.status_history(session, award_id)] == [
             "suspended",
             "reinstated",
             "revoked",

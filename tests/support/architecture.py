@@ -1,8 +1,8 @@
 """Measure the shape of ``src/microcred``: imports between subsystems (including imports written inside
 functions), cycles, imports of another subsystem's ORM models, and the largest modules and functions.
 
-``python tests/support/architecture.py`` prints the figures quoted in docs/architecture.md; ``tests/test_architecture.py``
-asserts the rules on the same figures.
+``python tests/support/architecture.py`` prints the figures quoted in docs/architecture.md;
+``tests/test_architecture.py`` asserts the rules on the same figures.
 """
 
 from __future__ import annotations
@@ -75,16 +75,13 @@ def scan(root: Path = ROOT, *, include_migrations: bool = False) -> Report:
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
         report.module_lines[module] = len(source.splitlines())
-        function_stack: list[ast.AST] = []
 
         def visit(node: ast.AST, in_function: bool, module: str = module, path: Path = path) -> None:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                     length = (child.end_lineno or child.lineno) - child.lineno + 1
                     report.function_lines.append((length, f"{module}.{child.name}:{child.lineno}"))
-                    function_stack.append(child)
                     visit(child, True)
-                    function_stack.pop()
                     continue
                 if isinstance(child, ast.Import):
                     for alias in child.names:

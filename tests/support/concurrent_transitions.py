@@ -42,14 +42,14 @@ def _answers() -> Any:
 
 
 def _transitions(master_key: bytes) -> dict[str, Callable[[Any, dict[str, str]], Any]]:
-    from microcred.awards import services as awards
+    from microcred.awards import lifecycle as award_lifecycle
     from microcred.ownership import erasure
     from microcred.partners import services as partners
 
     return {
-        "revoke": lambda s, t: awards.revoke_award(s, t["award"], reason=REASON),
-        "suspend": lambda s, t: awards.suspend_award(s, t["award"], reason=REASON),
-        "reinstate": lambda s, t: awards.reinstate_award(s, t["award"], reason="Cleared."),
+        "revoke": lambda s, t: award_lifecycle.revoke_award(s, t["award"], reason=REASON),
+        "suspend": lambda s, t: award_lifecycle.suspend_award(s, t["award"], reason=REASON),
+        "reinstate": lambda s, t: award_lifecycle.reinstate_award(s, t["award"], reason="Cleared."),
         "renew": lambda s, t: issuing.renew_award(s, t["award"], base_url=BASE, master_key=master_key),
         "reissue": lambda s, t: issuing.reissue_award(s, t["award"], base_url=BASE, master_key=master_key),
         "sign_endorsement": lambda s, t: partners.answer_request(

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcred import issuing
+from microcred import issuing, urls
 from microcred.audit.models import AuditEntry
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput
@@ -176,7 +176,7 @@ def test_prerequisites_are_enforced_and_shown(factory: sessionmaker[Session], wo
         achievement = awards.credential_document(award)["credentialSubject"]["achievement"]
         prerequisites = ext_alignments(achievement)["ext:Prerequisite"]
         assert [(a["targetUrl"], a["targetName"]) for a in prerequisites] == [
-            (awards.achievement_url(world.parts[0], BASE), "Food Safety")
+            (urls.achievement_url(world.parts[0], BASE), "Food Safety")
         ]
         assert [a.name for a in records.prerequisites(session, world.parts[1])] == ["Food Safety"]
         assert "achievement.prerequisites_set" in _actions(session)
@@ -208,10 +208,10 @@ def test_all_of_pathway_issues_on_the_last_component_and_the_clr_round_trips(
     assert document["type"] == ["VerifiableCredential", "ClrCredential"]
     subject = document["credentialSubject"]
     assert len(subject["verifiableCredential"]) == 4
-    cert_url = awards.achievement_url(world.cert, BASE)
+    cert_url = urls.achievement_url(world.cert, BASE)
     links = {(a["associationType"], a["sourceId"], a["targetId"]) for a in subject["association"]}
     for part in world.parts:
-        part_url = awards.achievement_url(part, BASE)
+        part_url = urls.achievement_url(part, BASE)
         assert ("isParentOf", cert_url, part_url) in links
         assert ("isPartOf", part_url, cert_url) in links
     result = verifier_for(factory, master_key, BASE).verify(document)
@@ -405,7 +405,7 @@ def test_registrar_pdf_and_csv_in_english_and_french(factory: sessionmaker[Sessi
         )
         award = _issue(session, world, 2, transcript={"term": "Fall 2026", "result": "87.5", "credits_earned": 1.5})
         data = registrar.transcript(session, earners.get_earner(session, world.earner), base_url=BASE)
-    url = awards.credential_url(award.id, BASE)
+    url = urls.credential_url(award.id, BASE)
     assert [r.title for r in data.rows] == ["Food Safety", "Menu Costing"]
 
     english = translations("en").gettext

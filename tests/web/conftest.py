@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing, urls
 from microcred.settings import Settings
 
 BASE_URL = "https://credentials.example.edu"
@@ -75,7 +76,6 @@ def issued(
     make_achievement: Callable[..., Any],
 ) -> Issued:
     """One award issued through the domain services: a college, a published achievement, an earner, evidence."""
-    from microcred.awards import services as awards
     from microcred.earners import services as earners
     from microcred.issuers import keystore
 
@@ -83,7 +83,7 @@ def issued(
         org = make_org(session)
         achievement = make_achievement(session, org.id)
         earner = earners.create_earner(session, name="Ada Lovelace", email="ada@example.org")
-        award = awards.issue_award(
+        award = issuing.issue_award(
             session,
             achievement_id=achievement.id,
             earner_id=earner.id,
@@ -104,7 +104,7 @@ def issued(
             org_id=org.id,
             achievement_id=achievement.id,
             earner_id=earner.id,
-            credential_url=awards.credential_url(award.id, settings.base_url),
+            credential_url=urls.credential_url(award.id, settings.base_url),
         )
 
 

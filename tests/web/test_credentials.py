@@ -90,8 +90,7 @@ def test_browser_gets_the_verification_page(client: TestClient, issued: Issued) 
 
 
 def test_tampered_stored_credential_shows_not_verified(client: TestClient, issued: Issued, factory: Any) -> None:
-    from microcred.awards import services as awards
-
+    from microcred.awards import queries as awards
     with factory() as session:
         award = awards.get_award(session, issued.award_id)
         doc = json.loads(award.credential_json)

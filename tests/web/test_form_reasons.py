@@ -20,7 +20,7 @@ from microcred.settings import Settings
 
 def _resigned(factory: sessionmaker[Session], settings: Settings, issued: Issued, change: Any) -> dict[str, Any]:
     """The issued award changed by ``change`` and signed again with its issuer's key (a real signature)."""
-    from microcred.awards import services as awards
+    from microcred.awards import queries as awards
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
     from microcred.status import services as status

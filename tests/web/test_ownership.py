@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred import issuing
 from microcred.settings import Settings
 from microcred.vc import Ed25519Key
 from microcred.vc.baking import unbake
@@ -179,13 +180,13 @@ def test_scripted_wallet_follows_oid4vci(client: TestClient, issued: Issued, aut
 def test_claim_merge_and_did_binding(
     client: TestClient, issued: Issued, factory: sessionmaker[Session], mailbox: Any, settings: Settings
 ) -> None:
-    from microcred.awards import services as awards
+    from microcred.awards import queries as awards
     from microcred.earners import services as earners
     from microcred.issuers import keystore
 
     with factory() as s:  # an award sent to another address of Ada's, before she claimed it
         other = earners.create_earner(s, name="A. Lovelace", email="ada@work.example")
-        sent = awards.issue_award(s, achievement_id=issued.achievement_id, earner_id=other.id,
+        sent = issuing.issue_award(s, achievement_id=issued.achievement_id, earner_id=other.id,
                                   base_url=settings.base_url, master_key=keystore.load_master_key(settings))
         s.commit()
         sent_id = sent.id
@@ -221,7 +222,7 @@ def test_claim_merge_and_did_binding(
                                                        "proof": proof})
     assert again.status_code == 422  # the challenge is used up
     with factory() as s:
-        later = awards.issue_award(s, achievement_id=issued.achievement_id, earner_id=issued.earner_id,
+        later = issuing.issue_award(s, achievement_id=issued.achievement_id, earner_id=issued.earner_id,
                                    base_url=settings.base_url, master_key=keystore.load_master_key(settings))
         s.commit()
         assert awards.credential_document(later)["credentialSubject"]["id"] == key.did_key
@@ -262,7 +263,7 @@ def test_export_then_erase_then_verify_the_export(
     earners_list = client.get("/api/earners", headers=auth).text
     assert "ada@example.org" not in earners_list and "Ada Lovelace" not in earners_list
     from microcred.audit.models import AuditEntry
-    from microcred.awards import services as awards
+    from microcred.awards import queries as awards
     from microcred.awards.models import Award
 
     with factory() as s:  # a key re-issue never rebuilds an erased earner's credential

@@ -65,7 +65,8 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
     from microcred import demo
     from microcred.assessments.models import Evidence
     from microcred.assessments.storage import folder_store
-    from microcred.awards import services as awards
+    from microcred.awards import lifecycle as award_lifecycle
+    from microcred.awards import queries as award_queries
     from microcred.catalog import services as catalog
     from microcred.db import session_scope
     from microcred.demo import seed_demo_users, seed_ownership_demo
@@ -86,27 +87,27 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
         states: dict[uuid.UUID, str] = {}
         for name in ("revoked", "suspended", "expired"):
             states[result.lifecycle[name]] = name
-        shown = awards.get_award(session, ownership.award_id)
+        shown = award_queries.get_award(session, ownership.award_id)
         sharing.set_share_choice(session, shown, public=True, show_name=True)
         states[shown.id] = "public, name shown"
         liam = earners.find_earner_by_email(session, demo.EARNERS[1]["email"])
         assert liam is not None
-        held = [a for a in awards.list_awards(session, earner_id=liam.id) if a.id not in states and
+        held = [a for a in award_queries.list_awards(session, earner_id=liam.id) if a.id not in states and
                 a.status == "active"]
         private = held[0]
         sharing.set_share_choice(session, private, public=False, show_name=True)  # private wins over show-name
         states[private.id] = "private"
         # the demo's revoked award is made private too; a public one of Liam's is revoked in its place below
-        revoked_private = awards.get_award(session, result.lifecycle["revoked"])
+        revoked_private = award_queries.get_award(session, result.lifecycle["revoked"])
         sharing.set_share_choice(session, revoked_private, public=False)
         states[revoked_private.id] = "private, revoked"
-        for award in awards.list_awards(session):
+        for award in award_queries.list_awards(session):
             states.setdefault(award.id, "public")
         revoked_public = next(
-            a for a in awards.list_awards(session)
+            a for a in award_queries.list_awards(session)
             if states[a.id] == "public" and a.earner_id == liam.id and a.status == "active"
         )
-        awards.revoke_award(session, revoked_public.id, reason="privacy test")
+        award_lifecycle.revoke_award(session, revoked_public.id, reason="privacy test")
         states[revoked_public.id] = "revoked"
         session.flush()
 

@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from microcred.awards import services as awards
+from microcred import issuing
+from microcred.awards import lifecycle as award_lifecycle
+from microcred.awards import queries as award_queries
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.issuers import keystore
@@ -96,7 +98,7 @@ def five(
         earner = earners.create_earner(session, name="Ada", email="ada@example.org")
 
         def issue(achievement_id: uuid.UUID, **kw: Any) -> Any:
-            return awards.issue_award(
+            return issuing.issue_award(
                 session, achievement_id=achievement_id, earner_id=earner.id, base_url=base, master_key=master, **kw
             )
 
@@ -107,13 +109,13 @@ def five(
             valid_until=datetime(2024, 1, 1, tzinfo=UTC),
         )
         compromised = issue(other_achievement.id)
-        awards.revoke_award(session, revoked.id, reason="r")
-        awards.suspend_award(session, suspended.id, reason="s")
+        award_lifecycle.revoke_award(session, revoked.id, reason="r")
+        award_lifecycle.suspend_award(session, suspended.id, reason="s")
         issuers.compromise_key(
             session, other, str(compromised.signing_key_id), since=datetime(2020, 1, 1, tzinfo=UTC), master_key=master
         )
         docs = {
-            name: awards.credential_document(a)
+            name: award_queries.credential_document(a)
             for name, a in {
                 "good": good,
                 "revoked": revoked,

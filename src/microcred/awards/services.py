@@ -17,35 +17,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
-from microcred.awards.lifecycle import lock_award as lock_award
-from microcred.awards.lifecycle import reinstate_award as reinstate_award
-from microcred.awards.lifecycle import revoke_award as revoke_award
-from microcred.awards.lifecycle import suspend_award as suspend_award
 from microcred.awards.models import AWARD_FORMATS, Award, EvidenceItem
-from microcred.awards.queries import AwardSummary as AwardSummary
-from microcred.awards.queries import award_summaries as award_summaries
-from microcred.awards.queries import awards_signed_with as awards_signed_with
-from microcred.awards.queries import awards_to_resign as awards_to_resign
-from microcred.awards.queries import credential_document as credential_document
-from microcred.awards.queries import export_award as export_award
-from microcred.awards.queries import find_award as find_award
-from microcred.awards.queries import get_award as get_award
-from microcred.awards.queries import in_current_form as in_current_form
-from microcred.awards.queries import list_awards as list_awards
-from microcred.awards.queries import status_history as status_history
-from microcred.awards.queries import summarise as summarise
 from microcred.errors import Conflict, InvalidInput
 from microcred.issuance import EvidenceInput, ResultInput
 from microcred.status import services as status
-from microcred.urls import achievement_url as achievement_url
-from microcred.urls import credential_url as credential_url
-from microcred.urls import outcome_uri as outcome_uri
 from microcred.validation import one_of, optional_text, optional_url
 from microcred.vc.outcomes import RESULT_STATUSES as RESULT_STATUSES  # OB 3.0 ResultStatusType (vc.outcomes)
 
 if TYPE_CHECKING:
     from microcred.catalog.services import Achievement
-
 
 
 def coerce(value: Any, cls: type[Any], what: str) -> Any:

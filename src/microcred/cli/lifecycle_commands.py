@@ -40,20 +40,18 @@ Reason = Annotated[str, typer.Option("--reason", help="Why (kept privately; neve
 @awards_app.command("revoke")
 def awards_revoke(award_id: Annotated[str, typer.Argument(help="The award's id.")], reason: Reason) -> None:
     """Revoke an award for good: its revocation bit is set in the public status list."""
-    from microcred.awards import services as awards
-
+    from microcred.awards import lifecycle as award_lifecycle
     with unit_of_work() as session:
-        award = awards.revoke_award(session, award_id, reason=reason)
+        award = award_lifecycle.revoke_award(session, award_id, reason=reason)
     _award_line(award, "revoked")
 
 
 @awards_app.command("suspend")
 def awards_suspend(award_id: Annotated[str, typer.Argument(help="The award's id.")], reason: Reason) -> None:
     """Suspend an award (reversible with `reinstate`)."""
-    from microcred.awards import services as awards
-
+    from microcred.awards import lifecycle as award_lifecycle
     with unit_of_work() as session:
-        award = awards.suspend_award(session, award_id, reason=reason)
+        award = award_lifecycle.suspend_award(session, award_id, reason=reason)
     _award_line(award, "suspended")
 
 
@@ -63,10 +61,9 @@ def awards_reinstate(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept privately).")] = None,
 ) -> None:
     """Lift a suspension (a revoked award cannot be reinstated)."""
-    from microcred.awards import services as awards
-
+    from microcred.awards import lifecycle as award_lifecycle
     with unit_of_work() as session:
-        award = awards.reinstate_award(session, award_id, reason=reason)
+        award = award_lifecycle.reinstate_award(session, award_id, reason=reason)
     _award_line(award, "reinstated")
 
 
@@ -114,7 +111,7 @@ def awards_reissue(
 
 def _resign_all() -> None:
     from microcred.audit.services import acting_as
-    from microcred.awards import services as awards
+    from microcred.awards import queries as award_queries
     from microcred.db import session_scope
     from microcred.issuers import keystore
     from microcred.partners import services as partners
@@ -123,7 +120,7 @@ def _resign_all() -> None:
     factory = session_factory(settings, must_exist=True)
     with errors(), factory() as session:
         endorsements = partners.endorsements_to_resign(session)
-        award_ids = awards.awards_to_resign(session)
+        award_ids = award_queries.awards_to_resign(session)
     todo = [("endorsement", e) for e in endorsements] + [("award", a) for a in award_ids]
     if not todo:
         typer.echo("every award and endorsement is already in the current form: nothing to re-sign")
@@ -158,7 +155,7 @@ def _resign_all() -> None:
 
 def _reissue_signed_with(signed_with: str) -> None:
     from microcred.audit.services import acting_as
-    from microcred.awards import services as awards
+    from microcred.awards import queries as award_queries
     from microcred.db import session_scope
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
@@ -168,7 +165,7 @@ def _reissue_signed_with(signed_with: str) -> None:
     with errors(), factory() as session:
         key = issuers.find_any_signing_key(session, signed_with)
         key_id = key.id
-        todo = awards.awards_signed_with(session, key_id)
+        todo = award_queries.awards_signed_with(session, key_id)
     if not todo:
         typer.echo(f"no award signed with key {key_id} needs re-issuing")
         return

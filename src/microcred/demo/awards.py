@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from microcred import issuing
+from microcred.awards import lifecycle as award_lifecycle
 from microcred.awards import queries as award_queries
-from microcred.awards import services as awards
 from microcred.demo.assessments import assess
 from microcred.demo.catalog import PRIVACY, seed_privacy
 from microcred.demo.earners import find_earner_id
@@ -144,7 +144,7 @@ def _seed_status_changes(run: Seeding) -> dict[str, uuid.UUID]:
             valid_until=EXPIRED_UNTIL if expired else None,
         )
         if name == "revoked":
-            awards.revoke_award(run.session, award_id, reason="Demo: assessment found to be compromised.")
+            award_lifecycle.revoke_award(run.session, award_id, reason="Demo: assessment found to be compromised.")
         elif name == "suspended":
-            awards.suspend_award(run.session, award_id, reason="Demo: under review after a complaint.")
+            award_lifecycle.suspend_award(run.session, award_id, reason="Demo: under review after a complaint.")
     return out

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
+from microcred.awards import lifecycle as award_lifecycle
 from microcred.awards import queries as award_queries
 from microcred.awards import services as awards
 from microcred.catalog import services as catalog
@@ -135,7 +136,7 @@ def resign(session: Session, award_id: uuid.UUID | str, signing: Signing) -> boo
 
     The award row is locked and read afresh first, so two processes re-signing at once do it once: the second
     finds the current form and returns False."""
-    award = awards.lock_award(session, award_id)
+    award = award_lifecycle.lock_award(session, award_id)
     old = json.loads(award.credential_json)
     if award_queries.in_current_form(old):
         return False

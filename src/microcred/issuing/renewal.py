@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from microcred.assessments import services as assessments
+from microcred.awards import lifecycle as award_lifecycle
 from microcred.awards import queries as award_queries
 from microcred.awards import services as awards
 from microcred.catalog import services as catalog
@@ -56,7 +57,7 @@ def renew(session: Session, award_id: uuid.UUID | str, signing: Signing) -> awar
 
     The old award is left as it was issued (it stays verifiable, until it expires); both are linked. Its row is
     locked first: of two concurrent renewals one issues, the other gets a Conflict and writes nothing."""
-    old = awards.lock_award(session, award_id)
+    old = award_lifecycle.lock_award(session, award_id)
     achievement = catalog.get_achievement(session, old.achievement_id)
     start = utcnow().replace(microsecond=0)
     until = catalog.validity_end(achievement, start)
@@ -70,6 +71,6 @@ def reissue(session: Session, award_id: uuid.UUID | str, signing: Signing) -> aw
     """The same award, signed again with the organisation's current key (same validity); both are linked.
 
     The old award's row is locked first, so it is re-issued once."""
-    old = awards.lock_award(session, award_id)
+    old = award_lifecycle.lock_award(session, award_id)
     with session.begin_nested():
         return _replace(session, old, "reissue", signing, (old.valid_from, old.valid_until))

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from microcred import urls
 from microcred.audit import services as audit
 from microcred.awards import queries as award_queries
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.db.base import utcnow
@@ -65,10 +66,10 @@ def associations(
     for parent, children in pathways.completed_parts(session, earner_id):
         if parent not in achievement_ids:
             continue
-        parent_url = awards.achievement_url(parent, base_url)
+        parent_url = urls.achievement_url(parent, base_url)
         for child in children:
             if child in achievement_ids:
-                child_url = awards.achievement_url(child, base_url)
+                child_url = urls.achievement_url(child, base_url)
                 out.append(Association("isParentOf", parent_url, child_url))
                 out.append(Association("isPartOf", child_url, parent_url))
     for achievement_id in sorted(achievement_ids):
@@ -77,8 +78,8 @@ def associations(
                 out.append(
                     Association(
                         "precedes",
-                        awards.achievement_url(required.id, base_url),
-                        awards.achievement_url(achievement_id, base_url),
+                        urls.achievement_url(required.id, base_url),
+                        urls.achievement_url(achievement_id, base_url),
                     )
                 )
     return out

@@ -204,7 +204,7 @@ def transcript_definition(session: Session, achievement: Achievement, base_url: 
     required = prerequisites(session, achievement.id)
     if record is None and not required:
         return None
-    from microcred.awards.services import achievement_url
+    from microcred.urls import achievement_url
 
     org = issuers.get_organisation(session, achievement.issuer_id)
     return ob.TranscriptDefinition(

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from microcred.awards import services as awards
-from microcred.awards.services import achievement_url, outcome_uri
+from microcred import urls
+from microcred.awards import queries as awards
 from microcred.catalog import services as catalog
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
+from microcred.urls import achievement_url, outcome_uri
 from microcred.web.presenters import CredentialView
 
 # failures that do not make a document inauthentic: the holder's name may still be shown beside them
@@ -58,7 +59,7 @@ def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialV
 
 
 def _holder_name(view: CredentialView, session: Session, base: str) -> str | None:
-    prefix = awards.credential_url("", base)
+    prefix = urls.credential_url("", base)
     if not view.id or not view.id.startswith(prefix):
         return None
     authentic = any(c.check == "proof" and c.passed for c in view.checks) and not any(

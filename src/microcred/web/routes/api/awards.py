@@ -8,8 +8,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, Field
 
-from microcred import issuing
-from microcred.awards import services as awards
+from microcred import issuing, urls
+from microcred.awards import queries as awards
 from microcred.issuers import keystore
 from microcred.settings import Settings
 from microcred.web import idempotency as idempotent
@@ -21,7 +21,7 @@ router = api_router()
 
 def award_json(session: Any, award: Any, settings: Settings, *, with_credential: bool) -> dict[str, Any]:
     doc = awards.summarise(session, award).to_json(settings.base_url)
-    doc["credential_url"] = awards.credential_url(award.id, settings.base_url)
+    doc["credential_url"] = urls.credential_url(award.id, settings.base_url)
     if with_credential:
         doc["credential"] = awards.credential_document(award)
         doc["credential_jwt"] = award.credential_jwt

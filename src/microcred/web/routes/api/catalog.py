@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from microcred.awards import services as awards
+from microcred import urls
 from microcred.catalog import services as catalog
 from microcred.settings import Settings
 from microcred.web.deps import SessionDep, SettingsDep
@@ -20,7 +20,7 @@ def achievement_json(achievement: Any, settings: Settings) -> dict[str, Any]:
     return {
         "id": str(achievement.id),
         "issuer_id": str(achievement.issuer_id),
-        "url": awards.achievement_url(achievement.id, settings.base_url),
+        "url": urls.achievement_url(achievement.id, settings.base_url),
         "status": achievement.status,
         "name": achievement.name,
         "description": achievement.description,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from microcred.assessments.storage import folder_store
 from microcred.awards import exports
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.ownership import delivery, erasure, oid4vci, portability
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
 from microcred.web.routes.backpack.ownership import Format, file_response

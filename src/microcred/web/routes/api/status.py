@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from microcred import issuing
+from microcred import issuing, urls
 from microcred.audit.services import acting_as
-from microcred.awards import services as awards
+from microcred.awards import lifecycle as award_lifecycle
+from microcred.awards import queries as award_queries
 from microcred.issuers import keystore
 from microcred.web import idempotency as idempotent
 from microcred.web.deps import Authenticated, SessionDep, SettingsDep
@@ -36,8 +37,8 @@ class ReinstateIn(BaseModel):
 
 
 def _award_state(session: Any, award: Any, settings: Any) -> dict[str, Any]:
-    doc = awards.summarise(session, award).to_json(settings.base_url)
-    doc["credential_url"] = awards.credential_url(award.id, settings.base_url)
+    doc = award_queries.summarise(session, award).to_json(settings.base_url)
+    doc["credential_url"] = urls.credential_url(award.id, settings.base_url)
     return doc
 
 
@@ -56,7 +57,7 @@ def revoke(
 ) -> Response:
     def work() -> tuple[dict[str, Any], Any]:
         with acting_as("api"):
-            award = awards.revoke_award(session, award_id, reason=body.reason)
+            award = award_lifecycle.revoke_award(session, award_id, reason=body.reason)
         return _award_state(session, award, settings), award.id
 
     return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
@@ -65,7 +66,7 @@ def revoke(
 @router.post("/awards/{award_id}/suspend", summary="Suspend an award (reversible; the reason stays private)")
 def suspend(award_id: str, body: StatusChangeIn, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     with acting_as("api"):
-        award = awards.suspend_award(session, award_id, reason=body.reason)
+        award = award_lifecycle.suspend_award(session, award_id, reason=body.reason)
     session.commit()
     return _award_state(session, award, settings)
 
@@ -75,7 +76,7 @@ def reinstate(
     award_id: str, session: SessionDep, settings: SettingsDep, body: ReinstateIn | None = None
 ) -> dict[str, Any]:
     with acting_as("api"):
-        award = awards.reinstate_award(session, award_id, reason=body.reason if body else None)
+        award = award_lifecycle.reinstate_award(session, award_id, reason=body.reason if body else None)
     session.commit()
     return _award_state(session, award, settings)
 

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, create_model
 
-from microcred import issuing
-from microcred.awards import services as awards
+from microcred import issuing, urls
 from microcred.issuers import keystore
 from microcred.transcripts import clr, external, pathways, records
 from microcred.transcripts.external import ExternalCredential
@@ -131,7 +130,7 @@ def approve(completion_id: str, session: SessionDep, settings: SettingsDep) -> d
         session, completion_id, base_url=settings.base_url, master_key=keystore.load_master_key(settings)
     )
     session.commit()
-    return {"award_id": str(award.id), "url": awards.credential_url(award.id, settings.base_url)}
+    return {"award_id": str(award.id), "url": urls.credential_url(award.id, settings.base_url)}
 
 
 def _earner(session: Any, earner_ref: str) -> Any:

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from microcred import urls
 from microcred.accounts.services import User
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.catalog import translations
 from microcred.i18n import current_language
 from microcred.web import vc_api
@@ -32,7 +33,7 @@ def backpack(request: Request, session: SessionDep, settings: SettingsDep, user:
         name, _description = translations.localized(
             session, award.achievement_id, current_language(), name=summary.achievement_name, description=""
         )
-        url = awards.credential_url(award.id, settings.base_url)
+        url = urls.credential_url(award.id, settings.base_url)
         items.append(
             {
                 "id": str(award.id),

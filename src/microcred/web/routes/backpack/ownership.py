@@ -8,11 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from microcred import urls
 from microcred.accounts import mail
 from microcred.accounts.services import User
 from microcred.assessments.storage import folder_store
 from microcred.awards import exports
-from microcred.awards import services as awards
+from microcred.awards import queries as awards
 from microcred.awards.queries import Award
 from microcred.earners import services as earners
 from microcred.errors import Conflict, InvalidInput, NotFound
@@ -78,7 +79,7 @@ def _share_page(request: Request, session: Any, settings: Settings, award: Award
             "evidence": items,
             "show_name": choice.show_name,
             "holder_name": summary.earner_name,
-            "url": awards.credential_url(award.id, settings.base_url),
+            "url": urls.credential_url(award.id, settings.base_url),
             "linkedin_url": sharing.linkedin_url(session, award, settings.base_url),
             "embed": sharing.embed_snippet(session, award, settings.base_url),
             "saved": saved,

@@ -6,9 +6,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from microcred import issuing
+from microcred import issuing, urls
 from microcred.accounts.services import User
-from microcred.awards import services as awards
 from microcred.earners import services as earners
 from microcred.errors import DomainError
 from microcred.i18n import gettext as _
@@ -110,8 +109,8 @@ def award_list(
         summaries = [s for s in summaries if str(s.achievement_id) == achievement]
     if status:
         summaries = [s for s in summaries if s.status == status]
-    rows = [{"s": s, "url": awards.credential_url(s.id, settings.base_url)} for s in summaries]
-    issued_url = awards.credential_url(issued, settings.base_url) if issued else None
+    rows = [{"s": s, "url": urls.credential_url(s.id, settings.base_url)} for s in summaries]
+    issued_url = urls.credential_url(issued, settings.base_url) if issued else None
     return render(
         request,
         "console/awards.html",

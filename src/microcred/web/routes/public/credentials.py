@@ -10,7 +10,8 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from microcred.awards import services as awards
+from microcred import urls
+from microcred.awards import queries as awards
 from microcred.errors import InvalidInput, NotFound
 from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.web import negotiation, vc_api
@@ -125,7 +126,7 @@ def _verification_page(request: Request, session: Any, settings: Any, templates:
     shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
     page = present(shown, result.verified, list(result.checks), result.format, result.nested)
     view = enrich(page, session, settings.base_url)
-    page_url = awards.credential_url(award.id, settings.base_url)
+    page_url = urls.credential_url(award.id, settings.base_url)
     view.page_url = page_url
     view.qr_svg = qr_svg(page_url, title=f"QR code linking to {page_url}")
     view.json_url = page_url + "?format=json"

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from microcred.awards import services as awards
+from microcred import urls
+from microcred.awards import queries as awards
 from microcred.awards.exports import award_erased
 from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
@@ -49,7 +50,7 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, templates
         )
         # what each issuer publishes, never who earned it (issue 12: no list of awards in public)
         achievements.extend(
-            {"name": a.name, "issuer": org.name, "url": awards.achievement_url(a.id, base)}
+            {"name": a.name, "issuer": org.name, "url": urls.achievement_url(a.id, base)}
             for a in catalog.list_achievements(session, issuer_id=org.id, status="published")
         )
     response: Response = templates.TemplateResponse(
@@ -77,7 +78,7 @@ def _form(
             "error_field": error_field,
             "submitted": submitted,
             "submitted_url": submitted_url,
-            "example_url": awards.credential_url("…", settings.base_url),
+            "example_url": urls.credential_url("…", settings.base_url),
             "max_kib": settings.max_body_bytes // 1024,
         },
         status_code=status_code,
@@ -92,7 +93,7 @@ def verify_form(request: Request, settings: SettingsDep, templates: TemplatesDep
 
 def _stored_award(session: Any, settings: Any, url: str) -> tuple[bool, Award | None]:
     """(whether ``url`` is one of this instance's credential URLs, the award it names if there is one)."""
-    prefix = awards.credential_url("", settings.base_url)
+    prefix = urls.credential_url("", settings.base_url)
     if not url.startswith(prefix):
         return False, None
     credential_id = url[len(prefix) :].split("?", 1)[0].split("#", 1)[0].strip("/")

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from microcred.awards import services as awards
+from microcred import urls
 from microcred.catalog import services as catalog
 from microcred.transcripts import pathway_definitions, pathways, records
 from microcred.web.deps import SessionDep, SettingsDep
@@ -22,7 +22,7 @@ def achievement_info(session: Any, achievement_id: str, base_url: str) -> dict[s
     pathway = pathways.pathway_of(session, achievement.id)
     return {
         "id": str(achievement.id),
-        "url": awards.achievement_url(achievement.id, base_url),
+        "url": urls.achievement_url(achievement.id, base_url),
         "name": achievement.name,
         "description": achievement.description,
         "achievement_type": achievement.achievement_type,
@@ -47,7 +47,7 @@ def achievement_info(session: Any, achievement_id: str, base_url: str) -> dict[s
         if record
         else None,
         "prerequisites": [
-            {"id": str(r.id), "name": r.name, "url": awards.achievement_url(r.id, base_url)}
+            {"id": str(r.id), "name": r.name, "url": urls.achievement_url(r.id, base_url)}
             for r in records.prerequisites(session, achievement.id)
         ],
         "part_of_pathways": [
