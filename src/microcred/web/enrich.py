@@ -5,7 +5,7 @@ legal name, so the builder leaves them out of the document. When the credential'
 of this instance's, the page shows them from the store. Credentials from elsewhere are shown as they are.
 
 The holder's name is shown the same way, and only when the earner chose "show my name" for a public credential
-(``earners.sharing.shown_name``) and the document shown is authentic (its proof and issuer checks passed; a revoked,
+(``ownership.sharing.shown_name``) and the document shown is authentic (its proof and issuer checks passed; a revoked,
 suspended or expired credential stays authentic, so its holder's choice still holds).
 """
 
