@@ -18,7 +18,6 @@ from microcred import issuing
 from microcred.audit import services as audit
 from microcred.awards import lifecycle as award_lifecycle
 from microcred.awards import queries as award_queries
-from microcred.awards import services as awards
 from microcred.db import session_scope
 from microcred.earners import services as earners
 from microcred.errors import Conflict, NotFound
