@@ -7,11 +7,17 @@ from typing import Any
 
 from microcred.i18n import N_
 from microcred.vc.ob import EXT_OUTCOME_KIND
+from microcred.vc.outcomes import OUTCOME_KINDS
 from microcred.web.document_fields import Link, alignment_link, is_ext
 from microcred.web.document_fields import list_of as _list
 from microcred.web.document_fields import text_of as _text
 
-OUTCOME_KINDS = (N_("knowledge"), N_("skill"), N_("attitude"))
+
+def _extraction_only() -> None:  # pragma: no cover - lists the kinds (vc.outcomes) for the message catalogue
+    for text in (N_("knowledge"), N_("skill"), N_("attitude")):
+        del text
+
+
 _OUTCOME_LISTS = ("learningOutcome", "learningOutcomes", "outcomes", "resultDescription")
 
 
