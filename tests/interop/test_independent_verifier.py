@@ -212,8 +212,8 @@ def _collect(http: httpx.Client, demo: Demo, ownership: Any) -> None:
 
 def _wallet_copy(http: httpx.Client, demo: Demo, ownership: Any) -> None:
     """A scripted OID4VCI wallet (pre-authorized code + tx_code) holding the demo wallet key, asking for ldp_vc."""
-    from microcred.urls import credential_url
     from microcred.demo import DEMO_WALLET_KEY
+    from microcred.urls import credential_url
     from microcred.vc.holder import sign_holder_jwt
 
     assert ownership is not None, "the demo seeded no ownership data (no wallet offer to follow)"
