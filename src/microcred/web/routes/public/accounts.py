@@ -7,12 +7,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from microcred.accounts import mail
 from microcred.accounts import services as accounts
 from microcred.accounts.services import User
 from microcred.db.base import utcnow
-from microcred.i18n import LANGUAGES, current_language
+from microcred.i18n import LANGUAGES, N_, current_language
 from microcred.i18n import gettext as _
 from microcred.web import security
 from microcred.web.auth import CsrfChecked, CurrentUser, safe_next
@@ -29,6 +30,17 @@ def landing(user: User) -> str:
 
 def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def _too_many_attempts(session: Session, request: Request, address: str) -> bool:
+    """Whether this address or client is over its sign-in limits (the attempt is counted and kept either way)."""
+    if not accounts.rate_limited(session, accounts.sign_in_limits(address, _client_ip(request))):
+        return False
+    session.commit()
+    return True
+
+
+TOO_MANY = N_("Too many sign-in attempts. Wait 15 minutes, then try again.")
 
 
 def _sign_in_page(
@@ -88,15 +100,8 @@ def request_link(
             link_error=_("Enter an email address, such as name@example.org."),
             status_code=400,
         )
-    if accounts.rate_limited(session, accounts.sign_in_limits(address, _client_ip(request))):
-        session.commit()
-        return _sign_in_page(
-            request,
-            next_url=next_url,
-            email=email,
-            link_error=_("Too many sign-in attempts. Wait 15 minutes, then try again."),
-            status_code=429,
-        )
+    if _too_many_attempts(session, request, address):
+        return _sign_in_page(request, next_url=next_url, email=email, link_error=_(TOO_MANY), status_code=429)
     user = accounts.user_for_sign_in(session, address)
     if user is not None:
         token = accounts.issue_sign_in_token(session, user)
@@ -159,14 +164,9 @@ def password_sign_in(
             password_error=_("Enter your email address and your password."),
             status_code=400,
         )
-    if accounts.rate_limited(session, accounts.sign_in_limits(address, _client_ip(request))):
-        session.commit()
+    if _too_many_attempts(session, request, address):
         return _sign_in_page(
-            request,
-            next_url=next_url,
-            password_email=email,
-            password_error=_("Too many sign-in attempts. Wait 15 minutes, then try again."),
-            status_code=429,
+            request, next_url=next_url, password_email=email, password_error=_(TOO_MANY), status_code=429
         )
     user = accounts.check_password(session, address, password[:1024])
     if user is None:
