@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from pyld import jsonld as pyld_jsonld
 from pyld.canon import URDNA2015
 
+from microcred.vc import memo
 from microcred.vc.contexts import ContextRegistry
 from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
 
@@ -48,6 +49,9 @@ class _ContextCache:
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        # Per registry, by exact content: the expanded form (read only, shared) and the canonical N-Quads.
+        self.expanded: memo.Memo[Any] = memo.Memo("JSON-LD expansion", 256)
+        self.nquads: memo.Memo[str] = memo.Memo("canonical N-Quads", 1024)
 
     @staticmethod
     def _local_key(local_ctx: Any) -> Any:
@@ -179,8 +183,28 @@ def _unwrap(exc: Exception) -> Exception:
 
 
 def expand(document: dict[str, Any], registry: ContextRegistry | None = None, *, cached: bool = True) -> Any:
-    """Expand ``document`` in safe mode with the offline loader."""
+    """Expand ``document`` in safe mode with the offline loader (a new object the caller may change)."""
     registry = registry or ContextRegistry.default()
+    return _expand(document, registry, cached)
+
+
+def _expanded(document: dict[str, Any], registry: ContextRegistry) -> Any:
+    """The expanded form, memoised by exact content: READ ONLY (shared by every caller of this content)."""
+    cache = _cache_for(registry)
+    return cache.expanded.get(memo.content_key(document), lambda: _expand(document, registry, True))
+
+
+def vocabulary_problem(document: dict[str, Any], registry: ContextRegistry | None = None) -> str | None:
+    """Why ``document`` does not expand in safe mode (an undefined term or type, bad JSON-LD, an unknown context);
+    None when every property and type is defined. The expansion is memoised and reused by :func:`canonicalize`."""
+    try:
+        _expanded(document, registry or ContextRegistry.default())
+    except (JsonLdSafeModeError, JsonLdError, UnknownContextError) as exc:
+        return str(exc)
+    return None
+
+
+def _expand(document: dict[str, Any], registry: ContextRegistry, cached: bool) -> Any:
     _check_contexts(document, registry)
     processor = _SafeProcessor(_cache_for(registry) if cached else None)
     options = {"documentLoader": _loader_for(registry), "base": None}
@@ -248,8 +272,11 @@ def _nquads_from_expanded(expanded: Any) -> str:
 
 
 def canonicalize(document: dict[str, Any], registry: ContextRegistry | None = None) -> str:
-    """RDFC-1.0 canonical N-Quads of a JSON-LD document (fast path, safe mode)."""
-    return _nquads_from_expanded(expand(document, registry))
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document (fast path, safe mode), memoised by exact content."""
+    registry = registry or ContextRegistry.default()
+    return _cache_for(registry).nquads.get(
+        memo.content_key(document), lambda: _nquads_from_expanded(_expanded(document, registry))
+    )
 
 
 def canonicalize_reference(document: dict[str, Any], registry: ContextRegistry | None = None) -> str:

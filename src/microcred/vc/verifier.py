@@ -19,7 +19,7 @@ from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContext
 from microcred.vc.fields import as_list, issuer_id
 from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
-from microcred.vc.schema import as_json_ld_sets, legacy_schema_errors, schema_errors, schema_for
+from microcred.vc.schema import as_json_ld_sets, credential_schema_errors, reference_schema_errors, schema_for
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,12 @@ class Verifier:
         hold_checker: HoldChecker | None = None,
         now: Callable[[], datetime] | None = None,
         max_depth: int = 3,
+        reference: bool = False,
     ) -> None:
+        """``reference=True``: the reference path (pyld alone, python-jsonschema, nothing memoised), for the
+        differential tests and the benchmark baseline; same verdicts and reasons."""
         self._max_depth = max_depth
+        self._reference = reference
         self._hold_checker = hold_checker
         self._resolver = key_resolver
         self._registry = registry or ContextRegistry.default()
@@ -215,8 +219,7 @@ class Verifier:
                     f"OB 3.0 allows one credentialStatus entry (an object); this credential has {len(status_value)}",
                 )
                 return
-            check = legacy_schema_errors if legacy else schema_errors
-            errors = check(as_json_ld_sets(unsigned), schema_url)
+            errors = self._schema_errors(unsigned, schema_url, legacy)
             name = schema_url.rsplit("/", 1)[-1]
             if errors:
                 run.add("schema", False, f"does not match {name}: {errors[0]}")
@@ -230,6 +233,11 @@ class Verifier:
             run.add("schema", False, f"missing required field(s): {', '.join(missing)}")
         else:
             run.add("schema", True, "has the fields a Verifiable Credential requires")
+
+    def _schema_errors(self, unsigned: dict[str, Any], schema_url: str, legacy: bool) -> list[str]:
+        if self._reference:
+            return reference_schema_errors(as_json_ld_sets(unsigned), schema_url)
+        return credential_schema_errors(unsigned, schema_url, legacy=legacy)
 
     def _check_contexts(self, run: _Run, credential: dict[str, Any]) -> bool:
         contexts = as_list(credential.get("@context"))
@@ -257,11 +265,18 @@ class Verifier:
         return True
 
     def _check_vocabulary(self, run: _Run, credential: dict[str, Any]) -> None:
-        try:
-            jsonld.expand({k: v for k, v in credential.items() if k != "proof"}, self._registry)
-        except (JsonLdSafeModeError, JsonLdError, UnknownContextError) as exc:
-            run.add("vocabulary", False, str(exc))
-            return
+        unsecured = {k: v for k, v in credential.items() if k != "proof"}
+        if self._reference:
+            try:
+                jsonld.expand(unsecured, self._registry, cached=False)
+            except (JsonLdSafeModeError, JsonLdError, UnknownContextError) as exc:
+                run.add("vocabulary", False, str(exc))
+                return
+        else:  # memoised: the proof's document hash reuses this very expansion
+            problem = jsonld.vocabulary_problem(unsecured, self._registry)
+            if problem is not None:
+                run.add("vocabulary", False, problem)
+                return
         run.add("vocabulary", True, "every property and type is defined by the contexts")
 
     def _check_proofs(self, run: _Run, credential: dict[str, Any]) -> tuple[ResolvedKey | None, datetime | None]:
@@ -270,7 +285,8 @@ class Verifier:
             run.add("proof", False, "the credential has no proof")
             return None, None
         outcomes: list[ProofOutcome] = [
-            verify_proof(credential, proof, self._resolver, registry=self._registry) for proof in proofs
+            verify_proof(credential, proof, self._resolver, registry=self._registry, reference=self._reference)
+            for proof in proofs
         ]
         failed = [o for o in outcomes if not o.verified]
         if failed:
