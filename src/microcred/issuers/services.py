@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
@@ -118,6 +120,31 @@ def active_signing_key(session: Session, org: OrgRef) -> SigningKey | None:
         .limit(1)
     )
     return session.scalars(stmt).first()
+
+
+def active_signing_key_id(session: Session, org: OrgRef) -> uuid.UUID | None:
+    """The id of :func:`active_signing_key` (one column read: no key material loaded)."""
+    stmt = (
+        select(SigningKey.id)
+        .where(SigningKey.organisation_id == _org_id(org), SigningKey.status == "active")
+        .order_by(SigningKey.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def keys_stamp(session: Session) -> bytes:
+    """A fingerprint of every key's state (id, organisation, status, compromised since): any new key, rotation or
+    compromise changes it, so key lookups made under one stamp hold while it is unchanged."""
+    digest = hashlib.sha256()
+    rows = session.execute(
+        select(SigningKey.id, SigningKey.organisation_id, SigningKey.status, SigningKey.compromised_since).order_by(
+            SigningKey.id
+        )
+    )
+    for key_id, org_id, status, since in rows:
+        digest.update(f"{key_id}|{org_id}|{status}|{since.isoformat() if since else ''};".encode())
+    return digest.digest()
 
 
 def _new_key(session: Session, org: Organisation, master_key: bytes) -> SigningKey:
@@ -362,7 +389,11 @@ class InstanceKeyResolver:
     Returns the public key only, with its status (active / retired / compromised + since when).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], base_url: str) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session] | Callable[[], AbstractContextManager[Session]], base_url: str
+    ) -> None:
+        """``session_factory``: a sessionmaker, or any callable giving a session as a context manager (the instance
+        verifier passes one that reuses the session of the verification in progress)."""
         self._session_factory = session_factory
         self._base_url = _base(base_url)
         self._did_prefix = did_web_for_url(self._base_url + "/issuers") + ":"

@@ -269,6 +269,25 @@ def signed_list(
     return SignedList(text, etag, True)
 
 
+def list_stamp(session: Session, list_id: uuid.UUID) -> tuple[int, uuid.UUID | None] | None:
+    """What the signed list document depends on: (the list's version, its organisation's active key id); None when
+    there is no such list. Two small reads: a document cached with the same stamp is the document
+    :func:`signed_list` would serve (a bit change bumps the version; a key rotation changes the active key)."""
+    row = session.execute(
+        select(StatusList.version, StatusList.organisation_id).where(StatusList.id == list_id)
+    ).first()
+    if row is None:
+        return None
+    return row.version, issuers.active_signing_key_id(session, row.organisation_id)
+
+
+def lists_stamp(session: Session) -> tuple[int, int]:
+    """(number of lists, sum of their versions): changes whenever any bit of any list changes (a version only
+    grows) or a list is added, so what was read from the lists under one stamp holds while the stamp is unchanged."""
+    row = session.execute(select(func.count(StatusList.id), func.coalesce(func.sum(StatusList.version), 0))).one()
+    return int(row[0]), int(row[1])
+
+
 def parse_list_url(url: str, base_url: str) -> uuid.UUID | None:
     """The list id when ``url`` is one of this instance's status list URLs, else None."""
     prefix = base_url.rstrip("/") + "/status/"

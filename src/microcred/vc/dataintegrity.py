@@ -205,16 +205,28 @@ def _contexts_match(document: dict[str, Any], options: dict[str, Any]) -> bool:
     return bool(doc_list[: len(proof_list)] == proof_list)
 
 
-def verify_proof(
+@dataclass(frozen=True)
+class PreparedProof:
+    """Everything about one proof that depends only on the document's content: its key id, its creation date, its
+    signature bytes and the message that was signed (or why the document could not be canonicalized). What is left
+    to check, :func:`check_prepared`, is the key and the signature: cheap, and never memoised."""
+
+    verification_method: str
+    created: datetime | None
+    signature: bytes
+    message: bytes | None
+    canonicalization_problem: str | None = None
+
+
+def prepare_proof(
     document: dict[str, Any],
     proof: Any,
-    resolver: KeyResolver,
     *,
     registry: ContextRegistry | None = None,
     expected_purpose: str = "assertionMethod",
     reference: bool = False,
-) -> ProofOutcome:
-    """Verify one Data Integrity proof of ``document``; never raises for bad input, reports why instead."""
+) -> PreparedProof | ProofOutcome:
+    """The content-only part of :func:`verify_proof`: a :class:`PreparedProof`, or the failed outcome."""
     problem = _proof_header_problem(proof, expected_purpose)
     if problem is not None:
         return problem
@@ -233,14 +245,24 @@ def verify_proof(
         return ProofOutcome(False, "the proof's @context does not match the start of the document's @context", vm)
     options["@context"] = document.get("@context")
     try:
+        message = _hash_data(_without_proof(document), options, registry, reference)
+    except (UnknownContextError, JsonLdSafeModeError, JsonLdError) as exc:
+        return PreparedProof(vm, created, signature, None, f"the document could not be canonicalized: {exc}")
+    return PreparedProof(vm, created, signature, message)
+
+
+def check_prepared(prepared: PreparedProof | ProofOutcome, resolver: KeyResolver) -> ProofOutcome:
+    """Resolve the proof's key (its current state) and check the signature over the prepared message."""
+    if isinstance(prepared, ProofOutcome):
+        return prepared
+    vm, created = prepared.verification_method, prepared.created
+    try:
         resolved = resolver.resolve(vm)
     except (KeyResolutionError, KeyFormatError) as exc:
         return ProofOutcome(False, str(exc), vm)
-    try:
-        message = _hash_data(_without_proof(document), options, registry, reference)
-    except (UnknownContextError, JsonLdSafeModeError, JsonLdError) as exc:
-        return ProofOutcome(False, f"the document could not be canonicalized: {exc}", vm, resolved, created)
-    if not resolved.key.verify(signature, message):
+    if prepared.message is None:
+        return ProofOutcome(False, str(prepared.canonicalization_problem), vm, resolved, created)
+    if not resolved.key.verify(prepared.signature, prepared.message):
         return ProofOutcome(
             False,
             "the signature does not match the document (it was altered or signed by another key)",
@@ -249,3 +271,19 @@ def verify_proof(
             created,
         )
     return ProofOutcome(True, f"signed by {vm}", vm, resolved, created)
+
+
+def verify_proof(
+    document: dict[str, Any],
+    proof: Any,
+    resolver: KeyResolver,
+    *,
+    registry: ContextRegistry | None = None,
+    expected_purpose: str = "assertionMethod",
+    reference: bool = False,
+) -> ProofOutcome:
+    """Verify one Data Integrity proof of ``document``; never raises for bad input, reports why instead."""
+    prepared = prepare_proof(
+        document, proof, registry=registry, expected_purpose=expected_purpose, reference=reference
+    )
+    return check_prepared(prepared, resolver)

@@ -52,6 +52,7 @@ class _ContextCache:
         # Per registry, by exact content: the expanded form (read only, shared) and the canonical N-Quads.
         self.expanded: memo.Memo[Any] = memo.Memo("JSON-LD expansion", 256)
         self.nquads: memo.Memo[str] = memo.Memo("canonical N-Quads", 1024)
+        self.checked: memo.Memo[Any] = memo.Memo("content checks of credentials", 2048)
 
     @staticmethod
     def _local_key(local_ctx: Any) -> Any:
@@ -126,6 +127,12 @@ def _cache_for(registry: ContextRegistry) -> _ContextCache:
             if len(_caches) > 32:  # registries made per CLI run with --extra-contexts; keep a few
                 _caches.pop(next(iter(_caches)))
         return entry[1]
+
+
+def content_memo(registry: ContextRegistry) -> memo.Memo[Any]:
+    """The verifier's memo of content-only checks for documents read with ``registry`` (tied to it, as the
+    expansions are)."""
+    return _cache_for(registry).checked
 
 
 def _check_iris(node: Any, path: str = "$") -> None:

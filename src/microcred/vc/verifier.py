@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from microcred.vc import jsonld
+from microcred.vc import jsonld, memo
 from microcred.vc.contexts import CREDENTIALS_V1, CREDENTIALS_V2, LEGACY_CONTEXTS, ContextRegistry
-from microcred.vc.dataintegrity import ProofOutcome, parse_datetime, proofs_of, verify_proof
+from microcred.vc.dataintegrity import (
+    PreparedProof,
+    ProofOutcome,
+    check_prepared,
+    parse_datetime,
+    prepare_proof,
+    proofs_of,
+)
 from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContextError
 from microcred.vc.fields import as_list, issuer_id
 from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
@@ -78,6 +85,12 @@ class StatusChecker(Protocol):
     """Checks one ``credentialStatus`` entry; returns (passed, reason). Unknown or unreachable means failed."""
 
     def __call__(self, entry: dict[str, Any], credential: dict[str, Any]) -> tuple[bool, str]: ...
+
+
+@dataclass(frozen=True)
+class _ContentChecks:
+    checks: tuple[CheckResult, ...]  # schema, context, vocabulary: in the order they are reported
+    proofs: tuple[PreparedProof | ProofOutcome, ...] | None  # None: not to be checked (untrusted contexts, a JWT)
 
 
 @dataclass
@@ -144,18 +157,17 @@ class Verifier:
             run.add("format", False, "a credential must be a JSON object or a compact JWT")
             return VerificationResult(False, tuple(run.checks))
 
-        self._check_shape(run, credential)
-        contexts_ok = self._check_contexts(run, credential)
-        if contexts_ok:
-            self._check_vocabulary(run, credential)
+        content = self._content(credential, fmt == "di")
+        run.checks.extend(content.checks)
         resolved: ResolvedKey | None
         created: datetime | None
         if fmt == "jwt":
             resolved, created = self._check_jwt(run, str(source))
+        elif content.proofs is None:
+            resolved, created = None, None
+            run.add("proof", False, "the proof was not checked because the contexts are not trusted")
         else:
-            resolved, created = self._check_proofs(run, credential) if contexts_ok else (None, None)
-            if not contexts_ok:
-                run.add("proof", False, "the proof was not checked because the contexts are not trusted")
+            resolved, created = self._check_proofs(run, content.proofs)
         self._check_issuer(run, credential, resolved, created)
         self._check_validity(run, credential)
         self._check_status(run, credential)
@@ -168,6 +180,33 @@ class Verifier:
         return VerificationResult(verified, tuple(run.checks), credential, fmt, issuer_id(credential), nested)
 
     # -- checks ---------------------------------------------------------------------------------
+    def _content(self, credential: dict[str, Any], with_proofs: bool) -> _ContentChecks:
+        """The checks that depend on nothing but the document's content (schema, contexts, vocabulary, and each
+        proof made ready for its signature check), memoised by the exact content: a credential seen before, or the
+        same endorsement embedded in a thousand awards, costs one hash here."""
+
+        def compute() -> _ContentChecks:
+            run = _Run()
+            self._check_shape(run, credential)
+            contexts_ok = self._check_contexts(run, credential)
+            if contexts_ok:
+                self._check_vocabulary(run, credential)
+            proofs = tuple(self._prepare(credential)) if contexts_ok and with_proofs else None
+            return _ContentChecks(tuple(run.checks), proofs)
+
+        if self._reference:
+            return compute()
+        found: _ContentChecks = jsonld.content_memo(self._registry).get(
+            memo.content_key(with_proofs, credential), compute
+        )
+        return found
+
+    def _prepare(self, credential: dict[str, Any]) -> list[PreparedProof | ProofOutcome]:
+        return [
+            prepare_proof(credential, proof, registry=self._registry, reference=self._reference)
+            for proof in proofs_of(credential)
+        ]
+
     def _check_nested(self, run: _Run, credential: dict[str, Any], depth: int) -> tuple[NestedResult, ...]:
         """Verify the credentials a credential carries: a CLR's credentials, embedded endorsements."""
         found = list(_embedded(credential))
@@ -279,15 +318,13 @@ class Verifier:
                 return
         run.add("vocabulary", True, "every property and type is defined by the contexts")
 
-    def _check_proofs(self, run: _Run, credential: dict[str, Any]) -> tuple[ResolvedKey | None, datetime | None]:
-        proofs = proofs_of(credential)
+    def _check_proofs(
+        self, run: _Run, proofs: tuple[PreparedProof | ProofOutcome, ...]
+    ) -> tuple[ResolvedKey | None, datetime | None]:
         if not proofs:
             run.add("proof", False, "the credential has no proof")
             return None, None
-        outcomes: list[ProofOutcome] = [
-            verify_proof(credential, proof, self._resolver, registry=self._registry, reference=self._reference)
-            for proof in proofs
-        ]
+        outcomes: list[ProofOutcome] = [check_prepared(prepared, self._resolver) for prepared in proofs]
         failed = [o for o in outcomes if not o.verified]
         if failed:
             run.add("proof", False, failed[0].reason)
