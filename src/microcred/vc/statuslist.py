@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from microcred.vc import memo
 from microcred.vc.contexts import CREDENTIALS_V2
 from microcred.vc.dataintegrity import format_datetime
 from microcred.vc.errors import VCError
@@ -189,10 +190,19 @@ class BitstringStatusChecker:
         if problem is not None:
             return False, f"status could not be checked: {problem}"
         try:
-            bits = Bitstring.decode(list_credential["credentialSubject"].get("encodedList", ""))
+            bits = _decoded(list_credential["credentialSubject"].get("encodedList", ""))
         except StatusListError as exc:
             return False, f"status could not be checked: {exc}"
         return _read_bit(bits, int(entry["statusListIndex"]), purpose)
+
+
+_decoded_lists: memo.Memo[bytes] = memo.Memo("decoded status lists", 256)
+
+
+def _decoded(encoded: str) -> Bitstring:
+    """The bitstring of an ``encodedList`` (decompressed once per distinct list content)."""
+    raw = _decoded_lists.get(memo.content_key(encoded), lambda: decode_bitstring(encoded))
+    return Bitstring(len(raw) * 8, raw)
 
 
 def _entry_problem(entry: dict[str, Any]) -> str | None:
