@@ -380,6 +380,11 @@ class InstanceVerifier(Verifier):
         with self._state.snapshot():
             return super().verify(source, _depth=_depth)
 
+    def verify_all(self, sources: list[dict[str, Any] | str]) -> list[VerificationResult]:
+        """Several credentials read through one snapshot of the store (one stamp read for all of them)."""
+        with self._state.snapshot():
+            return [super(InstanceVerifier, self).verify(source) for source in sources]
+
 
 def instance_verifier(
     session_factory: sessionmaker[Session] | None,
@@ -389,7 +394,7 @@ def instance_verifier(
     registry: ContextRegistry | None = None,
     strict: bool = True,
     reference: bool = False,
-) -> Verifier:
+) -> InstanceVerifier:
     """The verifier for this instance. ``strict=False`` (the server) logs and ignores an unusable trusted-keys file
     instead of refusing to verify anything; the CLI is strict and reports it. ``reference=True``: the reference
     path (pyld, python-jsonschema, nothing memoised) with the same verdicts, for tests and the bench baseline."""

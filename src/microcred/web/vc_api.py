@@ -164,6 +164,14 @@ def verify(settings: Settings, session_factory: SessionFactory, source: dict[str
     return instance_verifier(session_factory, settings, strict=False).verify(unwrap_enveloped(source))
 
 
+def verify_all(
+    settings: Settings, session_factory: SessionFactory, sources: list[dict[str, Any] | str]
+) -> list[VerificationResult]:
+    """Verify several credentials (a backpack, a list) with one verifier and one read of the store's stamp."""
+    verifier = instance_verifier(session_factory, settings, strict=False)
+    return verifier.verify_all([unwrap_enveloped(source) for source in sources])
+
+
 def apply_options(result: VerificationResult, options: VerifyOptions) -> VerificationResult:
     """The proof checks the request's options add (expected proof purpose, domain, challenge), as failed or passed
     checks of the result; the verdict is recomputed over all of them."""

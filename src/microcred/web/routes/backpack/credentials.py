@@ -27,9 +27,12 @@ EarnerUser = Annotated[User, Depends(require_earner)]
 @router.get("", name="backpack")
 def backpack(request: Request, session: SessionDep, settings: SettingsDep, user: EarnerUser) -> Response:
     items = []
-    for award in awards.list_awards(session, earner_id=user.earner_id):
+    held = awards.list_awards(session, earner_id=user.earner_id)
+    verdicts = vc_api.verify_all(
+        settings, request.app.state.session_factory, [awards.credential_document(award) for award in held]
+    )
+    for award, result in zip(held, verdicts, strict=True):
         summary = awards.summarise(session, award)
-        result = vc_api.verify(settings, request.app.state.session_factory, awards.credential_document(award))
         name, _description = translations.localized(
             session, award.achievement_id, current_language(), name=summary.achievement_name, description=""
         )
