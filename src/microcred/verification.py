@@ -246,26 +246,18 @@ def _raise_or_return(found: ResolvedKey | KeyResolutionError) -> ResolvedKey:
     return found
 
 
-class _OncePerVerification:
-    """A key resolver that asks ``inner`` once per verification for each verification method."""
+class _Remembering:
+    """A key resolver asking ``inner`` through one of :class:`InstanceState`'s lookups: ``resolve_once`` (any key,
+    once per verification) or ``instance_key`` (this instance's own keys, once per stamp)."""
 
-    def __init__(self, inner: KeyResolver, state: InstanceState) -> None:
+    def __init__(
+        self, inner: KeyResolver, lookup: Callable[[str, Callable[[str], ResolvedKey]], ResolvedKey]
+    ) -> None:
         self._inner = inner
-        self._state = state
+        self._lookup = lookup
 
     def resolve(self, verification_method: str) -> ResolvedKey:
-        return self._state.resolve_once(verification_method, self._inner.resolve)
-
-
-class _InstanceKeys:
-    """This instance's own keys, read once per stamp (see :class:`InstanceState`)."""
-
-    def __init__(self, inner: KeyResolver, state: InstanceState) -> None:
-        self._inner = inner
-        self._state = state
-
-    def resolve(self, verification_method: str) -> ResolvedKey:
-        return self._state.instance_key(verification_method, self._inner.resolve)
+        return self._lookup(verification_method, self._inner.resolve)
 
 
 class StatusListFetcher:
@@ -404,7 +396,7 @@ def instance_verifier(
     if session_factory is not None:
         from microcred.issuers.services import InstanceKeyResolver
 
-        instance = _InstanceKeys(InstanceKeyResolver(state.session, settings.base_url), state)
+        instance = _Remembering(InstanceKeyResolver(state.session, settings.base_url), state.instance_key)
     try:
         keys = dict(load_pinned_keys(settings.trusted_keys_file))
     except KeyFormatError as exc:
@@ -414,7 +406,7 @@ def instance_verifier(
         keys = {}
     keys.update(pinned or {})
     chain = default_resolver(instance=instance, pinned=keys, trusted_hosts=settings.trusted_host_list)
-    resolver = _OncePerVerification(chain, state)
+    resolver = _Remembering(chain, state.resolve_once)
     registry = registry or ContextRegistry.default()
     # The list credential's own verifier has no status checker: checking a list never recurses into status.
     status_checker = BitstringStatusChecker(
