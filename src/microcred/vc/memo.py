@@ -36,7 +36,7 @@ def content_key(*parts: Any) -> bytes | None:
     (such a document is simply not memoised)."""
     try:
         text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # not plain JSON, or nested too deep to hash: not memoised
         return None
     return hashlib.sha256(text.encode("utf-8")).digest()
 
