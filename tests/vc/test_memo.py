@@ -21,6 +21,10 @@ def test_content_key_is_exact_content_and_refuses_what_is_not_json() -> None:
     assert content_key({"a": 1, "b": 2}) != content_key({"b": 2, "a": 1})  # member order kept: never conflated
     assert content_key({"when": datetime.now(UTC)}) is None
     assert content_key({"x": float("nan")}) is None
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert content_key(deep) is None  # too deep to hash: not memoised (and no crash)
 
 
 def test_memo_computes_once_per_content_and_stays_bounded() -> None:
