@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -83,19 +84,26 @@ def _reference_errors(document: Any, schema_url: str) -> tuple[str, ...]:
     return tuple(messages)
 
 
-def legacy_schema_errors(document: Any, schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA) -> list[str]:
+def legacy_schema_errors(
+    document: Any,
+    schema_url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    *,
+    check: Callable[[Any, str], list[str]] | None = None,
+) -> list[str]:
     """Schema violations of a credential in microcred's earlier form (read only, never written now): that form
-    carried two status entries (revocation, suspension), each checked on its own against CredentialStatus."""
+    carried two status entries (revocation, suspension), each checked on its own against CredentialStatus.
+    ``check`` validates each form (default :func:`schema_errors`; the reference path passes its own)."""
+    validate = check or schema_errors
     if isinstance(document, dict) and isinstance(document.get("credentialStatus"), list):
         entries = document["credentialStatus"]
         if not entries:
             return ["credentialStatus: an empty list of status entries"]
         messages: list[str] = []
         for index, entry in enumerate(entries):
-            for message in schema_errors({**document, "credentialStatus": entry}, schema_url):
+            for message in validate({**document, "credentialStatus": entry}, schema_url):
                 messages.append(message.replace("credentialStatus", f"credentialStatus/{index}", 1))
         return sorted(set(messages), key=messages.index)
-    return schema_errors(document, schema_url)
+    return validate(document, schema_url)
 
 
 # Classes whose `type` the generated schemas require as an array. In JSON-LD a single value and a one-element

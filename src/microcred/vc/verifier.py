@@ -26,7 +26,13 @@ from microcred.vc.errors import JsonLdError, JsonLdSafeModeError, UnknownContext
 from microcred.vc.fields import as_list, issuer_id
 from microcred.vc.jose import JwtOutcome, decode_unverified, looks_like_jwt, verify_jwt
 from microcred.vc.resolvers import KeyResolver, ResolvedKey
-from microcred.vc.schema import as_json_ld_sets, credential_schema_errors, reference_schema_errors, schema_for
+from microcred.vc.schema import (
+    as_json_ld_sets,
+    credential_schema_errors,
+    legacy_schema_errors,
+    reference_schema_errors,
+    schema_for,
+)
 
 
 @dataclass(frozen=True)
@@ -275,6 +281,8 @@ class Verifier:
 
     def _schema_errors(self, unsigned: dict[str, Any], schema_url: str, legacy: bool) -> list[str]:
         if self._reference:
+            if legacy:
+                return legacy_schema_errors(as_json_ld_sets(unsigned), schema_url, check=reference_schema_errors)
             return reference_schema_errors(as_json_ld_sets(unsigned), schema_url)
         return credential_schema_errors(unsigned, schema_url, legacy=legacy)
 
