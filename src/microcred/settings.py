@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Evidence file uploads (also bounded by max_body_bytes over HTTP).
     max_evidence_bytes: int = Field(default=1000 * 1024, validation_alias="MICROCRED_MAX_EVIDENCE_BYTES")
+    # Bulk issuance: the largest CSV file a batch is made from (the CLI; over HTTP max_body_bytes applies too).
+    max_bulk_file_bytes: int = Field(default=50 * 1024 * 1024, validation_alias="MICROCRED_MAX_BULK_FILE_BYTES")
     # Web sign-in: one-time links are mailed through this SMTP server (no TLS/auth: a local relay).
     smtp_host: str = Field(default="127.0.0.1", validation_alias="MICROCRED_SMTP_HOST")
     smtp_port: int = Field(default=25, validation_alias="MICROCRED_SMTP_PORT")

@@ -1,0 +1,212 @@
+"""Award batches: made from a file or from rows (the dry run stored row by row), started, cancelled, read, and
+their results as CSV. Services flush, never commit: the caller owns the transaction. Running a started batch is
+`microcred.batches.run` (the long part, one transaction per chunk of rows).
+
+States: ``draft`` (no row can be issued) or ``dry-run-ok`` once made; `start` -> ``queued``; the run ->
+``running`` -> ``finished``; `cancel` -> ``cancelled`` from any state before ``finished`` (what was issued stays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from microcred.audit import services as audit
+from microcred.batches import csvfile, plan
+from microcred.batches.models import CANCELLABLE, ROW_STATES
+from microcred.batches.models import AwardBatch as AwardBatch  # the public types and vocabularies of batches
+from microcred.batches.models import AwardBatchRow as AwardBatchRow
+from microcred.batches.models import BatchState as BatchState
+from microcred.batches.models import RowState as RowState
+from microcred.db.base import utcnow
+from microcred.db.locking import lock_row
+from microcred.db.rows import get_row
+from microcred.errors import Conflict
+from microcred.urls import credential_url
+
+# Called once a batch is started, in the transaction that starts it (the job system's enqueue, when installed).
+Enqueue = Callable[[Session, uuid.UUID], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a batch is made: the achievement of rows that name none (id or code), whether earners are mailed,
+    who made it (the audit log's actor; the current one when None), and the file it came from."""
+
+    achievement: str | None = None
+    notify: bool = False
+    created_by: str | None = None
+    file_name: str | None = None
+    file_sha256: str | None = None
+
+
+def create_from_file(session: Session, data: bytes, *, max_bytes: int, base_url: str, options: Options) -> AwardBatch:
+    """A batch from a CSV file, its dry run stored; a file refused as a whole raises `InvalidInput` and leaves
+    nothing behind."""
+    table = csvfile.read_csv(data, max_bytes=max_bytes)
+    named = Options(
+        achievement=options.achievement,
+        notify=options.notify,
+        created_by=options.created_by,
+        file_name=(options.file_name or "")[:255] or None,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return create_batch(session, table, base_url=base_url, options=named)
+
+
+def create_batch(session: Session, table: csvfile.Table, *, base_url: str, options: Options) -> AwardBatch:
+    """A batch from rows already read (a file's, or JSON rows): every row's dry-run verdict stored with it."""
+    resolver = plan.Resolver(session, default_achievement=options.achievement)
+    created_by = (options.created_by or audit.current_actor())[:200]
+    batch = AwardBatch(
+        id=uuid.uuid4(),
+        state=BatchState.DRAFT.value,
+        created_by=created_by,
+        notify=options.notify,
+        file_name=options.file_name,
+        file_sha256=options.file_sha256,
+        created_at=utcnow(),
+    )
+    session.add(batch)
+    session.flush()
+    dry_run = plan.DryRun(resolver, base_url=base_url, assessor=created_by)
+    verdicts = [dry_run.check(row) for row in table.rows]
+    session.add_all(
+        AwardBatchRow(
+            id=uuid.uuid4(),
+            batch_id=batch.id,
+            row_number=v.number,
+            row_key=plan.row_key(batch.id, v.number),
+            dedupe_key=v.dedupe_key,
+            data=v.cells,
+            achievement_id=v.achievement_id,
+            state=(RowState.PENDING if v.error is None else RowState.REFUSED).value,
+            error=v.error,
+        )
+        for v in verdicts
+    )
+    refused = sum(1 for v in verdicts if v.error is not None)
+    batch.organisation_id = resolver.organisation_id
+    batch.row_count, batch.refused_count = len(verdicts), refused
+    batch.state = (BatchState.DRY_RUN_OK if refused < len(verdicts) else BatchState.DRAFT).value
+    session.flush()
+    audit.record(
+        session,
+        "batch.created",
+        f"batch:{batch.id}",
+        {"rows": len(verdicts), "refused": refused, "file_sha256": batch.file_sha256},
+    )
+    return batch
+
+
+def get_batch(session: Session, batch_id: uuid.UUID | str) -> AwardBatch:
+    return get_row(session, AwardBatch, batch_id, "award batch")
+
+
+def lock_batch(session: Session, batch_id: uuid.UUID | str) -> AwardBatch:
+    return lock_row(session, AwardBatch, batch_id, "award batch")
+
+
+def start(session: Session, batch_id: uuid.UUID | str, *, enqueue: Enqueue | None = None) -> AwardBatch:
+    """Queue a batch whose dry run found rows to issue (`enqueue` hands it to the job system in this same
+    transaction); its refused rows are never issued."""
+    batch = lock_batch(session, batch_id)
+    if batch.state == BatchState.DRAFT:
+        raise Conflict(f"no row of batch {batch.id} can be issued (see each row's reason): fix the file and upload it")
+    if batch.state != BatchState.DRY_RUN_OK:
+        raise Conflict(f"batch {batch.id} is {batch.state}: only a batch waiting after its dry run can be started")
+    batch.state = BatchState.QUEUED.value
+    session.flush()
+    audit.record(session, "batch.started", f"batch:{batch.id}", {"pending": batch.row_count - batch.refused_count})
+    if enqueue is not None:
+        enqueue(session, batch.id)
+    return batch
+
+
+def store_counts(session: Session, batch: AwardBatch) -> None:
+    found = counts(session, batch.id)
+    batch.issued_count, batch.failed_count = found[RowState.ISSUED], found[RowState.FAILED]
+
+
+def cancel(session: Session, batch_id: uuid.UUID | str) -> AwardBatch:
+    """Stop a batch: no new row is issued once this commits (a chunk being issued finishes first, since it holds
+    the batch row); what was issued stays issued, the rows not reached stay pending."""
+    batch = lock_batch(session, batch_id)
+    if batch.state not in CANCELLABLE:
+        raise Conflict(f"batch {batch.id} is already {batch.state}")
+    batch.state, batch.finished_at = BatchState.CANCELLED.value, utcnow()
+    store_counts(session, batch)
+    session.flush()
+    audit.record(
+        session, "batch.cancelled", f"batch:{batch.id}", {"issued": batch.issued_count, "failed": batch.failed_count}
+    )
+    return batch
+
+
+def counts(session: Session, batch_id: uuid.UUID) -> dict[str, int]:
+    """The batch's rows by state, as they are now (every state present, 0 when none)."""
+    stmt = (
+        select(AwardBatchRow.state, func.count())
+        .where(AwardBatchRow.batch_id == batch_id)
+        .group_by(AwardBatchRow.state)
+    )
+    found = {state: int(number) for state, number in session.execute(stmt).all()}
+    return {state: int(found.get(state, 0)) for state in ROW_STATES}
+
+
+def rows(session: Session, batch_id: uuid.UUID, *, states: tuple[str, ...] | None = None) -> list[AwardBatchRow]:
+    stmt = select(AwardBatchRow).where(AwardBatchRow.batch_id == batch_id).order_by(AwardBatchRow.row_number)
+    if states is not None:
+        stmt = stmt.where(AwardBatchRow.state.in_(states))
+    return list(session.scalars(stmt))
+
+
+def summary(session: Session, batch: AwardBatch, *, errors_limit: int = 1000) -> dict[str, Any]:
+    """The batch as JSON: state, counts, and each refused or failed row's reason (the first ``errors_limit``)."""
+    problems = rows(session, batch.id, states=(RowState.REFUSED.value, RowState.FAILED.value))
+    return {
+        "id": str(batch.id),
+        "state": batch.state,
+        "organisation_id": str(batch.organisation_id) if batch.organisation_id else None,
+        "created_by": batch.created_by,
+        "created_at": batch.created_at.isoformat(),
+        "started_at": batch.started_at.isoformat() if batch.started_at else None,
+        "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
+        "file_name": batch.file_name,
+        "file_sha256": batch.file_sha256,
+        "notify": batch.notify,
+        "rows": batch.row_count,
+        "counts": counts(session, batch.id),
+        "errors": [{"row": r.row_number, "state": r.state, "error": r.error} for r in problems[:errors_limit]],
+    }
+
+
+RESULT_COLUMNS = ("row", "email", "earner_id", "achievement_id", "state", "award_id", "award_url", "error")
+
+
+def results_csv(session: Session, batch_id: uuid.UUID | str, *, base_url: str) -> str:
+    """Every row: its earner and achievement as given, its state, the award's URL or the reason it has none
+    (cells escaped: a formula in the uploaded file comes back as text)."""
+    batch = get_batch(session, batch_id)
+    lines = []
+    for row in rows(session, batch.id):
+        cells = row.data or {}
+        lines.append(
+            (
+                row.row_number,
+                cells.get("email", ""),
+                cells.get("earner_id", ""),
+                str(row.achievement_id) if row.achievement_id else cells.get("achievement_code", ""),
+                row.state,
+                str(row.award_id) if row.award_id else "",
+                credential_url(row.award_id, base_url) if row.award_id else "",
+                row.error or "",
+            )
+        )
+    return csvfile.write_csv(RESULT_COLUMNS, lines)
