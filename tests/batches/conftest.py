@@ -105,3 +105,13 @@ def verdicts(factory: sessionmaker[Session], batch_id: uuid.UUID) -> dict[int, t
 
 def table(data: bytes) -> csvfile.Table:
     return csvfile.read_csv(data, max_bytes=50 * 1024 * 1024)
+
+
+@pytest.fixture
+def cli_env(isolated_settings: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The CLI on the parametrized test database (DATABASE_URL), with the fixed master key of isolated_settings."""
+    from microcred.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    return isolated_settings

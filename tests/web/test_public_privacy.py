@@ -130,6 +130,7 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
             "evidence_id": [str(e) for e in session.scalars(select(Evidence.id))],
             "endorsement_id": [str(e.id) for e in endorsements],
             "request_id": [str(r.id) for r in partners.list_requests(session)],
+            "batch_id": [str(uuid.UUID(int=15))],  # bulk batches are behind the API token (no batch is needed)
             # sign-in and address links: a made-up token, and the demo's real sign-in links (their holder is the
             # account's owner, yet even these pages must not print the address)
             "token": ["not-a-real-token", *tokens],

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -148,8 +149,12 @@ def find_earner(session: Session, cells: Mapping[str, str]) -> tuple[Earner | No
     address = optional_email(cells.get("email"))
     if cells.get("earner_id"):
         by_id = earners.get_earner(session, cells["earner_id"])
-        if address is not None and earners.find_earner_by_email(session, address) not in (None, by_id):
-            raise InvalidInput("earner_id and email name two different earners")
+        if address is not None:
+            by_email = earners.find_earner_by_email(session, address)
+            if by_email is None:
+                raise InvalidInput(f"email {address} is not an address of earner {by_id.id}")
+            if by_email.id != by_id.id:
+                raise InvalidInput("earner_id and email name two different earners")
         return by_id, by_id.email
     if address is None:
         raise InvalidInput("no earner: give email (or earner_id)")
@@ -180,19 +185,27 @@ def _results(session: Session, achievement: Achievement, earner: Earner, cells: 
         if not given:
             return []
         return [ResultInput(outcome_id=o.id, value=given.get(i + 1)) for i, o in enumerate(outcomes)]
-    scales = {criterion.outcome_id: criterion.scale for criterion in design.criteria}
+    criteria = {criterion.outcome_id: criterion for criterion in design.criteria}
     for n, value in sorted(given.items()):
-        scored = scales.get(outcomes[n - 1].id) == "score"
+        criterion = criteria.get(outcomes[n - 1].id)
+        scored = criterion is not None and criterion.scale == "score"
         assessments.record_result(
             session,
             achievement_id=achievement.id,
             earner_id=earner.id,
             outcome=n,
-            level=None if scored else value,
+            level=None if scored else _level_ref(value, criterion.levels if criterion is not None else []),
             score=value if scored else None,
             assessor=assessor,
         )
     return []
+
+
+def _level_ref(value: str, levels: list[dict[str, Any]]) -> str | int:
+    """A level by name, or by its 1-based number when no level is named so."""
+    if value.isdigit() and not any(str(level.get("name", "")).casefold() == value.casefold() for level in levels):
+        return int(value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from microcred.web.deps import SessionFactory
 from microcred.web.middleware import BodySizeLimitMiddleware, MultipartVerifyRewrite
 from microcred.web.routes.api import assessments as api_assessments
 from microcred.web.routes.api import awards as api_awards
+from microcred.web.routes.api import batches as api_batches
 from microcred.web.routes.api import catalog as api_catalog
 from microcred.web.routes.api import credentials as api_credentials
 from microcred.web.routes.api import earners as api_earners
@@ -57,6 +58,7 @@ ROUTE_MODULES = (
     api_catalog,
     api_earners,
     api_awards,
+    api_batches,
     api_assessments,
     public_accounts,
     console_home,

@@ -1,0 +1,223 @@
+"""The bulk-issuance API (docs/bulk-issuance.md): a CSV file (multipart) or JSON rows become a batch, dry-run
+row by row; unless ``dry_run``, it is started at once and issued in the background. Its state, counts and
+per-row errors, and its results as CSV, are read back by id."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from microcred.batches import csvfile, run
+from microcred.batches import services as batches
+from microcred.settings import Settings
+from microcred.web import apidoc, bodies
+from microcred.web import idempotency as idempotent
+from microcred.web.deps import SessionDep, SettingsDep
+from microcred.web.routes.api.common import In, api_router
+
+router = api_router()
+log = logging.getLogger(__name__)
+Cell = str | int | float | None
+
+
+class BatchIn(In):
+    rows: list[dict[str, Cell]] = Field(
+        min_length=1, description="one object per award, keyed by column (the CSV template's columns)"
+    )
+    achievement: str | None = Field(None, max_length=200, description="achievement id or code for rows naming none")
+    notify: bool = Field(False, description="mail each earner their award")
+    dry_run: bool = Field(False, description="only store the dry run; start the batch later")
+
+
+class UploadIn(BaseModel):
+    """What an Idempotency-Key is checked against for an uploaded file: its digest and the form's fields."""
+
+    file_sha256: str
+    file_name: str | None
+    achievement: str | None
+    notify: bool
+    dry_run: bool
+
+
+_FORM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the CSV file (UTF-8; , ; or tab)"},
+        "achievement": {"type": "string", "maxLength": 200},
+        "notify": {"type": "boolean"},
+        "dry_run": {"type": "boolean"},
+    },
+    "required": ["file"],
+}
+_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {"schema": _FORM_SCHEMA},
+        "application/json": {"schema": BatchIn.model_json_schema()},
+    },
+}
+
+
+def _flag(value: Any, name: str) -> bool:
+    text = str(value or "").strip().lower()
+    if text in ("", "false", "0", "off", "no"):
+        return False
+    if text in ("true", "1", "on", "yes"):
+        return True
+    raise HTTPException(422, f"{name} must be true or false (got {text[:20]!r})")
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return (value or "").strip()[:200] or None
+    raise HTTPException(422, f"{name} must be a text field, not a file")
+
+
+async def _upload(request: Request, settings: Settings) -> tuple[UploadIn, bytes]:
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(422, "file: send the CSV file in the form field 'file'")
+    data = await upload.read(settings.max_bulk_file_bytes + 1)
+    described = UploadIn(
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        file_name=(upload.filename or "")[:255] or None,
+        achievement=_text(form.get("achievement"), "achievement"),
+        notify=_flag(form.get("notify"), "notify"),
+        dry_run=_flag(form.get("dry_run"), "dry_run"),
+    )
+    return described, data
+
+
+async def _rows(request: Request) -> BatchIn:
+    raw = await bodies.json_body(request)
+    try:
+        return BatchIn.model_validate(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
+def _json(session: Any, batch: Any) -> dict[str, Any]:
+    doc = batches.summary(session, batch)
+    doc["results_url"] = f"/api/award-batches/{batch.id}/results.csv"
+    return doc
+
+
+def _run_in_background(factory: Any, settings: Settings, batch_id: Any) -> None:
+    """Run the batch in a context of its own (not the request's write intent or audit actor); a failure is
+    logged and leaves the batch's unissued rows pending."""
+    try:
+        contextvars.Context().run(run.run_batch, factory, settings, batch_id)
+    except Exception:
+        log.exception("bulk batch %s stopped before its end; its unissued rows stay pending", batch_id)
+
+
+def _background_run(request: Request, settings: Settings, batch: Any) -> BackgroundTask | None:
+    """The batch issued after the response is sent (in this process, until the job system takes it over)."""
+    if batch.state != batches.BatchState.QUEUED:
+        return None
+    return BackgroundTask(_run_in_background, request.app.state.session_factory, settings, batch.id)
+
+
+def _make(session: Any, settings: Settings, body: UploadIn | BatchIn, data: bytes) -> Any:
+    """The batch (its dry run stored), started unless the request asked for the dry run only."""
+    if isinstance(body, UploadIn):
+        options = batches.Options(
+            achievement=body.achievement, notify=body.notify, created_by="api", file_name=body.file_name
+        )
+        batch = batches.create_from_file(
+            session, data, max_bytes=settings.max_bulk_file_bytes, base_url=settings.base_url, options=options
+        )
+    else:
+        options = batches.Options(achievement=body.achievement, notify=body.notify, created_by="api")
+        batch = batches.create_batch(session, csvfile.read_records(body.rows), base_url=settings.base_url,
+                                     options=options)
+    if not body.dry_run and batch.state == batches.BatchState.DRY_RUN_OK:
+        batches.start(session, batch.id)
+    return batch
+
+
+@router.post(
+    "/award-batches",
+    status_code=201,
+    summary="Issue awards in bulk from a CSV file (multipart) or JSON rows: dry run, then issue",
+    openapi_extra={"requestBody": _BODY},
+    responses=idempotent.responses(201),
+)
+async def create_batch(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: idempotent.IdempotencyKeyHeader = None,
+) -> Response:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body: UploadIn | BatchIn
+    if media_type == "multipart/form-data":
+        body, data = await _upload(request, settings)
+    else:
+        body, data = await _rows(request), b""
+    made: list[Any] = []
+
+    def work() -> tuple[dict[str, Any], Any]:
+        batch = _make(session, settings, body, data)
+        made.append(batch)
+        return _json(session, batch), None
+
+    response: Response = await run_in_threadpool(
+        idempotent.execute, request, session, idempotency_key, body=body, status_code=201, work=work
+    )
+    if made:
+        response.background = _background_run(request, settings, made[0])
+    return response
+
+
+@router.get("/award-batches/{batch_id}", summary="A batch: state, counts by row state, each refused or failed row")
+def get_batch(batch_id: str, session: SessionDep) -> dict[str, Any]:
+    return _json(session, batches.get_batch(session, batch_id))
+
+
+@router.get(
+    "/award-batches/{batch_id}/results.csv",
+    summary="A batch's rows as CSV: each row's award URL or the reason it has none",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def batch_results(batch_id: str, session: SessionDep, settings: SettingsDep) -> Response:
+    text = batches.results_csv(session, batch_id, base_url=settings.base_url)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="batch-results.csv"'},
+    )
+
+
+@router.post(
+    "/award-batches/{batch_id}/start",
+    summary="Start a batch after its dry run (issued in the background)",
+    responses=apidoc.errors(409),
+)
+def start_batch(batch_id: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    batch = batches.start(session, batch_id)
+    doc = _json(session, batch)
+    session.commit()  # last: the background run must not wait behind this request's transaction
+    return JSONResponse(doc, background=_background_run(request, settings, batch))
+
+
+@router.post(
+    "/award-batches/{batch_id}/cancel",
+    summary="Cancel a batch: no new row is issued; what was issued stays",
+    responses=apidoc.errors(409),
+)
+def cancel_batch(batch_id: str, session: SessionDep) -> dict[str, Any]:
+    doc = _json(session, batches.cancel(session, batch_id))
+    session.commit()
+    return doc
