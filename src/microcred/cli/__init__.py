@@ -30,6 +30,7 @@ def _register() -> None:
         "microcred.cli.transcripts_commands",
         "microcred.cli.partners_commands",
         "microcred.cli.earner_commands",
+        "microcred.cli.jobs_commands",
         "microcred.cli.bulk_commands",
     ):
         importlib.import_module(module)

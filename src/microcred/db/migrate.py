@@ -10,6 +10,16 @@ from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+# Tables a library owns in our database (procrastinate's queue, created by migration 0012 from the schema file it
+# ships): the migrations create them, but they are not models, so comparing the models with the database
+# (autogenerate, tests/db) leaves them out.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: everything but the tables of `FOREIGN_TABLE_PREFIXES`."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
+
 
 def alembic_config(url: str | None = None, *, engine: Engine | None = None) -> Config:
     """An Alembic config for `url` (or an existing `engine`), pointing at the bundled migrations."""

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "microcred.ownership.models",
     "microcred.partners.models",
     "microcred.idempotency.models",
+    "microcred.jobs.models",
     "microcred.batches.models",
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -91,6 +93,22 @@ def _default_session_factory(settings: Settings) -> SessionFactory:
     return factory
 
 
+@asynccontextmanager
+async def _embedded_jobs(app: FastAPI) -> AsyncIterator[None]:
+    """SQLite: background jobs run in a worker thread of this process while it serves, stopped (running jobs
+    finished) on shutdown. PostgreSQL: nothing here, `microcred worker` processes run them (docs/jobs.md)."""
+    import asyncio
+
+    from microcred import jobs
+
+    worker = jobs.start_embedded_worker(app.state.settings, app.state.session_factory)
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+
+
 def create_app(settings: Settings | None = None, session_factory: SessionFactory | None = None) -> FastAPI:
     """Build the app. Tests inject ``settings`` and a ``session_factory``; the server uses the environment."""
     settings = settings or get_settings()
@@ -103,6 +121,7 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
         ),
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_embedded_jobs,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory or _default_session_factory(settings)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, text
 
 from microcred.db.base import Base, UTCDateTime
 from microcred.db.engine import make_engine
+from microcred.db.migrate import include_name
 from microcred.db.models import import_all_models
 
 import_all_models()
@@ -41,6 +42,7 @@ def _migrate(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_item=_render_item,
+        include_name=include_name,  # procrastinate's tables are created by a migration but are not models
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite: ALTER via copy-and-move
         compare_type=True,
     )
