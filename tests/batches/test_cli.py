@@ -75,7 +75,7 @@ def test_issue_all_then_some_refused(
     assert counts(factory) == (1, 2)
     again = write(tmp_path, csv_bytes(HEADER, ["Ada", "ada@example.org", "HOSP-101"], ["Cy", "cy@example.org",
                                                                                        "HOSP-101"]), "again.csv")
-    code, out, err = run("awards", "bulk", again, "--notify")
+    code, out, err = run("awards", "bulk", again, "--notify", "--wait")
     assert code == 1, err
     lines = out.splitlines()
     assert lines[0].startswith("row 1: refused: the earner already holds an active award of this achievement (award ")
@@ -123,3 +123,22 @@ def test_the_size_limit_comes_from_the_settings(
     code, _out, err = run("awards", "bulk", path)
     assert code == 2 and "the file is larger than the limit of 0.0977 KB (100 bytes)" in err
     assert counts(factory) == (0, 0)
+
+
+def test_without_wait_postgresql_queues_for_the_workers_and_sqlite_issues_here(
+    cli_env: Path, factory: sessionmaker[Session], world: World, tmp_path: Path
+) -> None:
+    from microcred import jobs
+    from microcred.settings import get_settings
+
+    path = write(tmp_path, csv_bytes(HEADER, ["Ada", "ada@example.org", "HOSP-101"]))
+    code, out, err = run("awards", "bulk", path)
+    assert code == 0, err
+    if factory.kw["bind"].dialect.name == "postgresql":
+        assert "queued: 1 row(s) to issue by the job workers (`microcred worker`); 0 refused" in out
+        assert counts(factory) == (1, 0)
+        get_settings.cache_clear()
+        assert jobs.drain(get_settings(), session_factory=factory) == 1  # a worker runs the job
+    else:
+        assert out.strip().endswith("finished: 1 issued, 0 refused by the dry run, 0 failed, 0 pending")
+    assert counts(factory) == (1, 1)

@@ -254,3 +254,26 @@ def test_a_worker_killed_mid_chunk_then_restarted_issues_each_row_once(
         time.sleep(0.1)
     assert state == "finished"
     check_exactly_once(factory, batch_id, 5)
+
+
+def test_starting_a_batch_queues_its_job_and_a_worker_issues_it(
+    factory: sessionmaker[Session], world: World, settings: Settings
+) -> None:
+    from microcred import jobs
+    from microcred.batches import tasks
+
+    batch_id = make_batch(factory, cohort(2), start=False)
+    with session_scope(factory) as session:
+        batches.start(session, batch_id)
+        session.rollback()  # a start that does not commit queues nothing
+    assert jobs.drain(settings, session_factory=factory) == 0
+    with session_scope(factory) as session:
+        batches.start(session, batch_id)
+    assert jobs.drain(settings, session_factory=factory) == 1
+    check_exactly_once(factory, batch_id, 2)
+    with session_scope(factory) as session:  # the same job run again (a retry) changes nothing
+        jobs.enqueue(session, tasks.RUN_TASK, args={"batch_id": str(batch_id)})
+    assert jobs.drain(settings, session_factory=factory) == 1
+    check_exactly_once(factory, batch_id, 2)
+    with factory() as session:
+        assert batches.get_batch(session, batch_id).state == "finished"

@@ -86,6 +86,8 @@ class Resolver:
     organisation_id: uuid.UUID | None = None
     default_achievement: str | None = None
     _codes: dict[str, list[uuid.UUID]] | None = field(default=None, repr=False)
+    # achievements found, with their organisation: held, since the session only keeps weak references
+    _found: dict[tuple[str, str], tuple[Achievement, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.default_achievement is not None:
@@ -104,6 +106,13 @@ class Resolver:
         return self._codes
 
     def _lookup(self, ref: str, kind: str) -> Achievement:
+        key = (kind, ref.casefold())
+        if key not in self._found:
+            achievement = self._find(ref, kind)
+            self._found[key] = (achievement, issuers.get_organisation(self.session, achievement.issuer_id))
+        return self._found[key][0]
+
+    def _find(self, ref: str, kind: str) -> Achievement:
         if kind == "id":
             found = catalog.find_achievement(self.session, ref)
             if found is None:

@@ -21,7 +21,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,6 +37,7 @@ from microcred.db import is_transient_lock_error, session_scope
 from microcred.db.base import utcnow
 from microcred.errors import DomainError, NotFound
 from microcred.issuers import keystore
+from microcred.issuers import services as issuers
 from microcred.settings import Settings
 from microcred.vc.errors import VCError
 
@@ -97,17 +99,36 @@ class _NoLongerPending(Exception):
     """The row changed under us: roll its savepoint back and leave it."""
 
 
-def _issue_row(session: Session, batch: AwardBatch, row: AwardBatchRow, signing: issuing.Signing) -> bool | None:
+@dataclass
+class _Chunk:
+    """One chunk's transaction and what its rows share. The achievements and their organisations are held here:
+    the session only keeps weak references, and the pipeline reads them again for every row."""
+
+    session: Session
+    batch: AwardBatch
+    signing: issuing.Signing
+    held: dict[uuid.UUID, tuple[Any, Any]] = field(default_factory=dict)
+
+    def achievement(self, achievement_id: uuid.UUID | None) -> Any:
+        if achievement_id is None:
+            raise NotFound("the row names no achievement")
+        if achievement_id not in self.held:
+            achievement = catalog.get_published_achievement(self.session, achievement_id)
+            self.held[achievement_id] = (achievement, issuers.get_organisation(self.session, achievement.issuer_id))
+        achievement = self.held[achievement_id][0]
+        return catalog.get_published_achievement(self.session, achievement.id)
+
+
+def _issue_row(chunk: _Chunk, row: AwardBatchRow) -> bool | None:
     """Issue one row in its own savepoint: True issued, False failed (marked with the reason), None skipped."""
+    session, batch = chunk.session, chunk.batch
     award_id = plan.award_id_for(batch.id, row.row_number)
     try:
         with session.begin_nested():
-            if row.achievement_id is None:
-                raise NotFound("the row names no achievement")
-            achievement = catalog.get_published_achievement(session, row.achievement_id)
+            achievement = chunk.achievement(row.achievement_id)
             prepared = plan.prepare(session, row.data, achievement, award_id=award_id, assessor=batch.created_by)
             plan.check_not_held(session, prepared)
-            award = issuing.issue(session, prepared.request, signing)
+            award = issuing.issue(session, prepared.request, chunk.signing)
             if not _mark(session, row.id, RowState.ISSUED, award_id=award.id):
                 raise _NoLongerPending
     except _NoLongerPending:
@@ -127,9 +148,9 @@ def run_chunk(factory: sessionmaker[Session], settings: Settings, batch_id: uuid
         if batch.state != BatchState.RUNNING:
             return ChunkResult(stopped=batch.state)
         claimed = _claim(session, batch.id, chunk_size)
-        signing = issuing.Signing(settings.base_url, master_key)
+        chunk = _Chunk(session, batch, issuing.Signing(settings.base_url, master_key))
         with audit.acting_as(batch.created_by):
-            outcomes = [_issue_row(session, batch, row, signing) for row in claimed]
+            outcomes = [_issue_row(chunk, row) for row in claimed]
         remaining = bool(
             session.scalar(
                 select(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +28,6 @@ from microcred.db.locking import lock_row
 from microcred.db.rows import get_row
 from microcred.errors import Conflict
 from microcred.urls import credential_url
-
-# Called once a batch is started, in the transaction that starts it (the job system's enqueue, when installed).
-Enqueue = Callable[[Session, uuid.UUID], None]
 
 
 @dataclass(frozen=True)
@@ -113,9 +109,11 @@ def lock_batch(session: Session, batch_id: uuid.UUID | str) -> AwardBatch:
     return lock_row(session, AwardBatch, batch_id, "award batch")
 
 
-def start(session: Session, batch_id: uuid.UUID | str, *, enqueue: Enqueue | None = None) -> AwardBatch:
-    """Queue a batch whose dry run found rows to issue (`enqueue` hands it to the job system in this same
-    transaction); its refused rows are never issued."""
+def start(session: Session, batch_id: uuid.UUID | str) -> AwardBatch:
+    """Queue a batch whose dry run found rows to issue: its job is enqueued in this same transaction (it exists
+    if and only if the start commits); its refused rows are never issued."""
+    from microcred.batches import tasks
+
     batch = lock_batch(session, batch_id)
     if batch.state == BatchState.DRAFT:
         raise Conflict(f"no row of batch {batch.id} can be issued (see each row's reason): fix the file and upload it")
@@ -124,8 +122,7 @@ def start(session: Session, batch_id: uuid.UUID | str, *, enqueue: Enqueue | Non
     batch.state = BatchState.QUEUED.value
     session.flush()
     audit.record(session, "batch.started", f"batch:{batch.id}", {"pending": batch.row_count - batch.refused_count})
-    if enqueue is not None:
-        enqueue(session, batch.id)
+    tasks.enqueue_run(session, batch.id)
     return batch
 
 

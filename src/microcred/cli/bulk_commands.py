@@ -1,5 +1,8 @@
 """`microcred awards bulk FILE.csv`: issue a cohort from a CSV file (docs/bulk-issuance.md).
 
+On SQLite the batch is issued by this command (a progress bar); on PostgreSQL it is queued for the job workers
+(`microcred worker`), or issued here too with --wait.
+
 Exit codes: 0 every row issued (or, with --dry-run, every row can be); 1 some rows were refused or failed (each
 listed with its reason); 2 the file cannot be used at all (unreadable, empty, too large, another encoding, unknown
 columns): nothing is issued from it.
@@ -64,7 +67,14 @@ def _dry_run(factory: sessionmaker[Session], settings: Settings, data: bytes, op
 
 
 def _run(factory: sessionmaker[Session], settings: Settings, batch_id: Any, pending: int) -> str:
+    """Run the batch here, with a progress bar of every row done (by this process or by any job worker)."""
     from microcred.batches import run
+    from microcred.batches import services as batches
+
+    def done() -> int:
+        with factory() as session:
+            found = batches.counts(session, batch_id)
+        return found["issued"] + found["failed"]
 
     console = Console(stderr=True, highlight=False)
     with (
@@ -73,7 +83,7 @@ def _run(factory: sessionmaker[Session], settings: Settings, batch_id: Any, pend
         as progress,
     ):
         task = progress.add_task("issue", total=pending)
-        return run.run_batch(factory, settings, batch_id, progress=lambda r: progress.advance(task, r.claimed))
+        return run.run_batch(factory, settings, batch_id, progress=lambda _r: progress.update(task, completed=done()))
 
 
 @awards_app.command("bulk")
@@ -86,7 +96,10 @@ def awards_bulk(
         str | None, typer.Option("--achievement", help="Achievement id or code for rows that name none.")
     ] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Mail each earner their award.")] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait until every row is issued (progress bar).")] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Issue here until every row is done (progress bar); always so on SQLite."),
+    ] = False,
     template: Annotated[bool, typer.Option("--template", help="Print the CSV template and exit.")] = False,
 ) -> None:
     """Issue awards from a CSV file: one row per award (earner, achievement, results, evidence, transcript
@@ -125,7 +138,13 @@ def _issue(factory: sessionmaker[Session], settings: Settings, data: bytes, opti
     if refused == total:
         typer.echo(f"batch {batch_id}: none of the {total} row(s) can be issued; nothing was issued")
         raise typer.Exit(EXIT_FAILED)
-    del wait  # no job system yet: the batch runs here, in the foreground, whether or not --wait is given
+    if not wait and factory.kw["bind"].dialect.name == "postgresql":
+        typer.echo(
+            f"batch {batch_id} queued: {total - refused} row(s) to issue by the job workers (`microcred worker`); "
+            f"{refused} refused by the dry run"
+        )
+        raise typer.Exit(EXIT_FAILED if refused else 0)
+    # SQLite, or --wait: issued here (the job queued with it finds nothing left, or shares the rows with this run)
     state = _run(factory, settings, batch_id, total - refused)
     with errors(), factory() as session:
         batch = batches.get_batch(session, batch_id)

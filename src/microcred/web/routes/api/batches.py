@@ -1,24 +1,23 @@
 """The bulk-issuance API (docs/bulk-issuance.md): a CSV file (multipart) or JSON rows become a batch, dry-run
-row by row; unless ``dry_run``, it is started at once and issued in the background. Its state, counts and
+row by row; unless ``dry_run``, it is started at once and issued by the job workers (on SQLite, a worker thread of
+this process). Its state, counts and
 per-row errors, and its results as CSV, are read back by id."""
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
-import logging
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from microcred.batches import csvfile, run
+from microcred.batches import csvfile
 from microcred.batches import services as batches
+from microcred.batches import tasks as _batch_tasks  # noqa: F401 (the job's task, known to this process's workers)
 from microcred.settings import Settings
 from microcred.web import apidoc, bodies
 from microcred.web import idempotency as idempotent
@@ -26,7 +25,6 @@ from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.routes.api.common import In, api_router
 
 router = api_router()
-log = logging.getLogger(__name__)
 Cell = str | int | float | None
 
 
@@ -113,22 +111,6 @@ def _json(session: Any, batch: Any) -> dict[str, Any]:
     return doc
 
 
-def _run_in_background(factory: Any, settings: Settings, batch_id: Any) -> None:
-    """Run the batch in a context of its own (not the request's write intent or audit actor); a failure is
-    logged and leaves the batch's unissued rows pending."""
-    try:
-        contextvars.Context().run(run.run_batch, factory, settings, batch_id)
-    except Exception:
-        log.exception("bulk batch %s stopped before its end; its unissued rows stay pending", batch_id)
-
-
-def _background_run(request: Request, settings: Settings, batch: Any) -> BackgroundTask | None:
-    """The batch issued after the response is sent (in this process, until the job system takes it over)."""
-    if batch.state != batches.BatchState.QUEUED:
-        return None
-    return BackgroundTask(_run_in_background, request.app.state.session_factory, settings, batch.id)
-
-
 def _make(session: Any, settings: Settings, body: UploadIn | BatchIn, data: bytes) -> Any:
     """The batch (its dry run stored), started unless the request asked for the dry run only."""
     if isinstance(body, UploadIn):
@@ -166,18 +148,14 @@ async def create_batch(
         body, data = await _upload(request, settings)
     else:
         body, data = await _rows(request), b""
-    made: list[Any] = []
 
     def work() -> tuple[dict[str, Any], Any]:
         batch = _make(session, settings, body, data)
-        made.append(batch)
         return _json(session, batch), None
 
     response: Response = await run_in_threadpool(
         idempotent.execute, request, session, idempotency_key, body=body, status_code=201, work=work
     )
-    if made:
-        response.background = _background_run(request, settings, made[0])
     return response
 
 
@@ -202,14 +180,13 @@ def batch_results(batch_id: str, session: SessionDep, settings: SettingsDep) -> 
 
 @router.post(
     "/award-batches/{batch_id}/start",
-    summary="Start a batch after its dry run (issued in the background)",
+    summary="Start a batch after its dry run (issued by the job workers)",
     responses=apidoc.errors(409),
 )
-def start_batch(batch_id: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    batch = batches.start(session, batch_id)
-    doc = _json(session, batch)
-    session.commit()  # last: the background run must not wait behind this request's transaction
-    return JSONResponse(doc, background=_background_run(request, settings, batch))
+def start_batch(batch_id: str, session: SessionDep) -> dict[str, Any]:
+    doc = _json(session, batches.start(session, batch_id))
+    session.commit()
+    return doc
 
 
 @router.post(
