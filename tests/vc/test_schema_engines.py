@@ -70,11 +70,14 @@ def _leaves(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
 
 
 REPLACEMENTS: tuple[Any, ...] = ("x", 7, "2026-13-45T99:00:00Z", [], {"type": "Nonsense"})
+MAX_PATHS = 60  # per document: every field of the small fixtures; an even spread over the large ones (deterministic)
 
 
 def _variants(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield document
-    for path in _leaves(document):
+    paths = list(_leaves(document))
+    stride = max(1, -(-len(paths) // MAX_PATHS))
+    for path in paths[::stride]:
         for replacement in (None, *REPLACEMENTS):  # None: the field deleted
             changed = copy.deepcopy(document)
             parent = changed
@@ -102,14 +105,15 @@ def test_fast_engine_accepts_only_what_the_reference_accepts(name: str, credenti
     checked = disagreements = 0
     for variant in _variants({k: v for k, v in credential.items() if k != "proof"}):
         document = as_json_ld_sets(variant)
-        reference_valid = not reference_schema_errors(document, url)
+        reference = reference_schema_errors(document, url)
+        reference_valid = not reference
         fast_valid = fast.is_valid(document)
         assert not (fast_valid and not reference_valid), f"{name}: jsonschema-rs accepts what the reference refuses"
         # With formats left as annotations, as the reference leaves date-time, both engines agree exactly.
         assert without_formats.is_valid(document) == reference_valid, f"{name}: the engines disagree beyond formats"
         disagreements += fast_valid != reference_valid
         with memo.disabled():
-            assert schema_errors(document, url) == reference_schema_errors(document, url)
+            assert schema_errors(document, url) == reference
         checked += 1
     assert checked > 20
     assert disagreements <= 2 * checked // 5, f"{name}: {disagreements} of {checked} variants judged differently"
