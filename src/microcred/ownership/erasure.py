@@ -30,6 +30,7 @@ from microcred.assessments.storage import EvidenceStore
 from microcred.audit import services as audit
 from microcred.awards import erasure as awards_data
 from microcred.awards import queries as awards
+from microcred.batches import erasure as batches_data
 from microcred.earners import erasure as earners_data
 from microcred.earners import services as earners
 from microcred.earners.erasure import ERASED_NAME as ERASED_NAME
@@ -60,6 +61,7 @@ class EarnerDataOwner(Protocol):
 # sign-in links cascade; merges update in this order too).
 OWNERS: tuple[EarnerDataOwner, ...] = (
     earners_data, ownership_data, accounts_data, awards_data, assessments_data, transcripts_data, idempotency_data,
+    batches_data,
 )
 # rows that point at an erased earner's awards and are kept as they are (no personal data): the status-list
 # entries keep a revocation reaching the earner's own copies
