@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from microcred.jobs.models import MAX_NAME_LENGTH
 
 # Modules that define tasks, imported by every worker (`load_task_modules`).
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = ("microcred.batches.tasks",)
 
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_ATTEMPTS = 3
