@@ -72,8 +72,10 @@ test: install-dev chromium pango interop lint typecheck imports
 	$(BIN)/pytest -n 2 --dist loadscope --cov=microcred --cov-branch --cov-report=term --cov-fail-under=90 \
 	  -p no:cacheprovider
 
-bench: install-dev
-	$(BIN)/python -m benchmarks.run
+# What users run, each figure next to a baseline of the same run (docs/benchmarks.md); ~4 min. `make bench
+# BENCH_JSON=f` also writes the figures as JSON; `$(BIN)/python -m benchmarks.run --quick` is a smoke run.
+bench: install-dev interop
+	$(BIN)/python -m benchmarks.run $(if $(BENCH_JSON),--json "$(BENCH_JSON)")
 
 clean:
 	rm -rf $(VENV) instance .coverage htmlcov .pytest_cache .mypy_cache .ruff_cache
