@@ -34,7 +34,7 @@ from microcred.earners.services import Earner
 from microcred.errors import DomainError, InvalidInput
 from microcred.issuance import CredentialParts, EvidenceInput, IssueContext, IssueRequest, ResultInput
 from microcred.issuers import services as issuers
-from microcred.issuing import registry
+from microcred.issuing import pipeline, registry
 from microcred.transcripts import records
 from microcred.validation import optional_email
 from microcred.vc.errors import VCError
@@ -268,10 +268,7 @@ def _preflight(session: Session, prepared: Prepared, base_url: str) -> None:
     for gate in registry.GATES:
         if gate.applies(request):
             gate.check(context)
-    start = request.valid_from or now
-    until = request.valid_until or catalog.validity_end(achievement, start)
-    if until is not None and until <= start:
-        raise InvalidInput("valid_until must be later than valid_from")
+    pipeline.validity_window(context)
     awards.evidence_rows(request.evidence)
     parts = CredentialParts()
     for contributor in registry.CONTRIBUTORS:

@@ -44,7 +44,9 @@ def _context(session: Session, request: IssueRequest, base_url: str) -> IssueCon
     return IssueContext(session, request, achievement, earner, organisation, now, base_url)
 
 
-def _validity(context: IssueContext) -> Validity:
+def validity_window(context: IssueContext) -> Validity:
+    """The validity window of an award: from ``valid_from`` (or now) to ``valid_until`` (or the achievement's
+    term); refused when it is empty or a date has no time zone. Also the bulk dry run's check."""
     request = context.request
     start = request.valid_from or context.now
     until = request.valid_until
@@ -87,7 +89,7 @@ def issue(session: Session, request: IssueRequest, signing: Signing) -> award_qu
         for gate in registry.GATES:
             if gate.applies(request):
                 gate.check(context)
-        validity = _validity(context)
+        validity = validity_window(context)
         evidence = awards.evidence_rows(request.evidence)
         parts = _contributions(context)
         award_id = request.award_id or uuid.uuid4()
