@@ -16,7 +16,7 @@ import microcred
 from microcred.settings import Settings, get_settings
 from microcred.web import apidoc, bodies, errors
 from microcred.web.deps import SessionFactory
-from microcred.web.middleware import BodySizeLimitMiddleware, MultipartVerifyRewrite
+from microcred.web.middleware import BodySizeLimitMiddleware, MultipartVerifyRewrite, bulk_upload_limits
 from microcred.web.routes.api import assessments as api_assessments
 from microcred.web.routes.api import awards as api_awards
 from microcred.web.routes.api import batches as api_batches
@@ -33,6 +33,7 @@ from microcred.web.routes.backpack import ownership as backpack_ownership
 from microcred.web.routes.backpack import transcripts as backpack_transcripts
 from microcred.web.routes.console import accounts as console_accounts
 from microcred.web.routes.console import awards as console_awards
+from microcred.web.routes.console import bulk as console_bulk
 from microcred.web.routes.console import catalog as console_catalog
 from microcred.web.routes.console import earners as console_earners
 from microcred.web.routes.console import home as console_home
@@ -69,6 +70,7 @@ ROUTE_MODULES = (
     console_accounts,
     console_catalog,
     console_earners,
+    console_bulk,
     console_awards,
     backpack_credentials,
     public_status,
@@ -137,7 +139,11 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     app.add_middleware(security.CsrfCookieMiddleware, settings=settings)
     app.add_middleware(i18n.LanguageMiddleware, default=settings.default_language)
     bodies.install(app)  # inside the size limit: NUL / lone surrogates → 422, full Allow on 405 (issue 12)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(  # bulk-issuance files may be larger than any other body (docs/bulk-issuance.md)
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        limits=bulk_upload_limits(settings.max_bulk_file_bytes),
+    )
     app.add_middleware(security.TransactionModeMiddleware)  # SQLite: writers BEGIN IMMEDIATE (issue 12)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
