@@ -198,8 +198,9 @@ def test_another_organisations_staff_get_404(
         )  # fmt: skip
         session.commit()
         foreign_id = str(foreign.id)
-    batch_url = upload(staff, csv_bytes(["email", "earner_name", "achievement_code"], ["a@example.org", "A",
-                                                                                       "HOSP-101"])).headers["location"]
+    batch_url = upload(
+        staff, csv_bytes(["email", "earner_name", "achievement_code"], ["a@example.org", "A", "HOSP-101"])
+    ).headers["location"]
     outsider = sign_in(TestClient(app, base_url="https://testserver"), "staff@other.example")
     assert outsider.get(batch_url).status_code == 404
     assert outsider.get(f"{batch_url}/results.csv").status_code == 404
@@ -235,7 +236,7 @@ def test_each_bad_file_gets_a_message_and_nothing_is_kept(
         response = upload(staff, data)
         page = text_of(response.text)
         assert response.status_code == 400, (expected, page[:300])
-        assert "There is a problem" in page and expected in page, (expected, page[page.find("There is"):][:300])
+        assert "There is a problem" in page and expected in page, (expected, page[page.find("There is") :][:300])
     no_file = staff.post(
         "/console/awards/bulk", data={"csrf_token": form_token(staff, "/console/awards/bulk")}, headers=HTML
     )

@@ -38,7 +38,8 @@ def bulk_upload_limits(max_bulk_file_bytes: int) -> dict[tuple[str, str], int]:
     return {request: max_bulk_file_bytes for request in BULK_UPLOADS}
 
 
-def _megabytes(count: int) -> str:
+def megabytes(count: int) -> str:
+    """A size as people read it: ``50 MB``, ``195 KB``."""
     return f"{count / (1024 * 1024):.3g} MB" if count >= 1024 * 1024 else f"{count / 1024:.3g} KB"
 
 
@@ -137,7 +138,7 @@ async def _too_large_page(request: Any, receive: Receive, send: Send, named: int
     try:
         message = _(
             "What you sent is too large: the limit is %(size)s. Split the file into smaller files and send each one.",
-            size=_megabytes(named),
+            size=megabytes(named),
         )
         response = error_response(request, 413, message)
     finally:

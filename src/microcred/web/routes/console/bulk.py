@@ -29,6 +29,7 @@ from microcred.settings import Settings
 from microcred.urls import credential_url
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.forms import Form
+from microcred.web.middleware import megabytes
 from microcred.web.render import render
 from microcred.web.routes.console.common import (
     Awarder,
@@ -103,6 +104,7 @@ def _upload_page(
             "batches": _recent(session, user),
             "general_error": problem,
             "columns": column_help(),
+            "max_size": megabytes(request.app.state.settings.max_bulk_file_bytes),
         },
         status_code=status_code,
     )

@@ -1,0 +1,121 @@
+"""The console's bulk issuance in Chromium (issue 15), in English and in French, axe-core on every page: the upload
+form (and its error) -> the dry-run page (every row's verdict and reason; no wider than a 390 px phone) -> "Issue N
+awards" -> its progress while queued -> "Cancel the batch" (no job worker runs beside the browser tests, so the batch
+stays queued until cancelled; issuing to the end is tests/web/test_console_bulk.py's)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, Server
+from tests.browser.test_flows import Checker, _context
+
+TEXT = {
+    "en": {
+        "choose": "Choose the CSV file to upload.",
+        "state_ok": "Checked, waiting for you to start it",
+        "issue": "Issue 2 awards",
+        "refused": "Cannot be issued",
+        "started": "its awards are being issued",
+        "not_issued": "2 rows not issued",
+        "cancel": "Cancel the batch",
+        "cancelled": "The batch was cancelled",
+    },
+    "fr": {
+        "choose": "Choisissez le fichier CSV à téléverser.",
+        "state_ok": "Vérifié, en attente de votre lancement",
+        "issue": "Délivrer 2 attestations",
+        "refused": "Ne peut pas être délivrée",
+        "started": "ses attestations sont en cours de délivrance",
+        "not_issued": "2 lignes non délivrées",
+        "cancel": "Annuler le lot",
+        "cancelled": "Le lot est annulé",
+    },
+}
+
+
+@pytest.fixture(params=["en", "fr"])
+def language(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _seed(server: Server, code: str) -> None:
+    """A published achievement of the server's college, with a course code the file names."""
+    from tests.conftest import outcome_dicts
+
+    from microcred import db
+    from microcred.catalog import services as catalog
+    from microcred.transcripts import records
+
+    engine = db.make_engine(server.db_url)
+    try:
+        with db.session_scope(db.session_factory(engine)) as session:
+            achievement = catalog.create_achievement(
+                session, issuer_id=server.org_id, name=f"Knife Safety {code}", description="Knife safety.",
+                criteria_narrative="A supervised practical.", workload_hours=6, outcomes=outcome_dicts(),
+                publish=True,
+            )  # fmt: skip
+            records.set_achievement_record(session, achievement.id, {"human_code": code})
+    finally:
+        engine.dispose()
+
+
+def _cohort(code: str, suffix: str) -> bytes:
+    lines = [
+        "Earner Name;email;achievement_code;evidence_narrative",
+        f'Ada Lovelace;ada-{suffix}@example.org;{code};"Observed twice;\nboth times safe"',
+        f"Bo Jensen;bo-{suffix} at example.org;{code};",
+        f"Cy Moreau;cy-{suffix}@example.org;NOPE-{suffix};",
+        f"Di Okafor;di-{suffix}@example.org;{code};",
+    ]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def test_bulk_award_in_the_browser(browser: Any, server: Server, language: str) -> None:
+    t = TEXT[language]
+    check = Checker(server, language)
+    suffix = secrets.token_hex(3)
+    code = f"KNIFE-{suffix}"
+    _seed(server, code)
+    context = _context(browser, server, language)
+    page = context.new_page()
+    page.goto("/sign-in")
+    page.fill("#staff-email", STAFF_EMAIL)
+    page.fill("#password", STAFF_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/console")
+    page.goto("/console/awards/bulk")
+    check(page, "bulk-upload")
+
+    page.locator("form[enctype] button[type=submit]").click()  # no file chosen: the error is tied to the field
+    page.wait_for_load_state("load")
+    assert t["choose"] in page.inner_text("#file-error")
+    assert page.get_attribute("#file", "aria-invalid") == "true"
+    check(page, "bulk-upload-error")
+
+    page.set_input_files("#file", {"name": "cohort.csv", "mimeType": "text/csv", "buffer": _cohort(code, suffix)})
+    page.locator("form[enctype] button[type=submit]").click()
+    page.wait_for_url("**/console/awards/bulk/*")
+    main = page.inner_text("main")
+    assert t["state_ok"] in main and t["issue"] in main and t["refused"] in main
+    assert f"email is not an email address: 'bo-{suffix} at example.org'" in main
+    assert f"unknown achievement code 'NOPE-{suffix}'" in main
+    check(page, "bulk-dry-run")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the batch page is {width} px wide at a 390 px viewport"
+    check(page, "bulk-dry-run-narrow")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    page.get_by_role("button", name=t["issue"]).click()
+    page.wait_for_url("**done=started")
+    assert t["started"] in page.inner_text("main")
+    check(page, "bulk-queued")  # no worker runs beside the browser tests (their server has no lifespan)
+    page.get_by_role("button", name=t["cancel"]).click()
+    page.wait_for_url("**done=cancelled")
+    main = page.inner_text("main")
+    assert t["cancelled"] in main and t["not_issued"] in page.inner_text("#progress") and t["issue"] not in main
+    check(page, "bulk-cancelled")
+    context.close()
