@@ -1,7 +1,8 @@
 """The console's bulk issuance in Chromium (issue 15), in English and in French, axe-core on every page: the upload
 form (and its error) -> the dry-run page (every row's verdict and reason; no wider than a 390 px phone) -> "Issue N
-awards" -> its progress while queued -> "Cancel the batch" (no job worker runs beside the browser tests, so the batch
-stays queued until cancelled; issuing to the end is tests/web/test_console_bulk.py's)."""
+awards" -> its progress while queued, refreshed by the page's script (which can be stopped) when the batch is
+cancelled elsewhere -> "Cancel the batch" on the stale page: a 409 that says why. No job worker runs beside the
+browser tests, so the batch stays queued; issuing it to the end is tests/web/test_console_bulk.py's.)"""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ TEXT = {
         "started": "its awards are being issued",
         "not_issued": "2 rows not issued",
         "cancel": "Cancel the batch",
-        "cancelled": "The batch was cancelled",
+        "pause": "Stop updating the progress",
+        "resume": "Update the progress again",
+        "state_over": "State: Cancelled",
+        "already": "is already cancelled",
     },
     "fr": {
         "choose": "Choisissez le fichier CSV à téléverser.",
@@ -31,7 +35,10 @@ TEXT = {
         "started": "ses attestations sont en cours de délivrance",
         "not_issued": "2 lignes non délivrées",
         "cancel": "Annuler le lot",
-        "cancelled": "Le lot est annulé",
+        "pause": "Arrêter la mise à jour de l’avancement",
+        "resume": "Reprendre la mise à jour de l’avancement",
+        "state_over": "État : Annulé",
+        "already": "is already cancelled",
     },
 }
 
@@ -58,6 +65,19 @@ def _seed(server: Server, code: str) -> None:
                 publish=True,
             )  # fmt: skip
             records.set_achievement_record(session, achievement.id, {"human_code": code})
+    finally:
+        engine.dispose()
+
+
+def _cancel_elsewhere(server: Server, batch_id: str) -> None:
+    """The batch cancelled by someone else (another tab, the API) while the page is open."""
+    from microcred import db
+    from microcred.batches import services as batches
+
+    engine = db.make_engine(server.db_url)
+    try:
+        with db.session_scope(db.session_factory(engine)) as session:
+            batches.cancel(session, batch_id)
     finally:
         engine.dispose()
 
@@ -113,9 +133,19 @@ def test_bulk_award_in_the_browser(browser: Any, server: Server, language: str) 
     page.wait_for_url("**done=started")
     assert t["started"] in page.inner_text("main")
     check(page, "bulk-queued")  # no worker runs beside the browser tests (their server has no lifespan)
-    page.get_by_role("button", name=t["cancel"]).click()
-    page.wait_for_url("**done=cancelled")
+    toggle = page.locator("#progress-updates")  # the script's poll of the status region, which can be stopped
+    assert toggle.inner_text() == t["pause"]
+    toggle.click()
+    assert toggle.inner_text() == t["resume"]
+    toggle.click()
+    assert toggle.inner_text() == t["pause"]
+    _cancel_elsewhere(server, page.url.split("?")[0].rsplit("/", 1)[1])
+    page.wait_for_function(f"() => document.getElementById('progress').innerText.includes({t['state_over']!r})")
+    assert t["not_issued"] in page.inner_text("#progress") and page.locator("#progress-updates").count() == 0
+    check(page, "bulk-progress-updated")
+    page.get_by_role("button", name=t["cancel"]).click()  # this page was drawn before: the batch is over already
+    page.wait_for_load_state("load")
     main = page.inner_text("main")
-    assert t["cancelled"] in main and t["not_issued"] in page.inner_text("#progress") and t["issue"] not in main
+    assert t["already"] in main and t["cancel"] not in main and t["issue"] not in main
     check(page, "bulk-cancelled")
     context.close()
