@@ -1,4 +1,7 @@
-"""Award state transitions: revoke (for good), suspend, reinstate; each on the award's locked row, exactly once."""
+"""Award state transitions: revoke (for good), suspend, reinstate; each on the award's locked row, exactly once.
+
+A transition that flips a status bit also queues its list's re-signing job (``status.tasks``) in the same
+transaction, so a worker signs the list before the next verifier asks for it."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from microcred.db.base import utcnow
 from microcred.db.locking import lock_row
 from microcred.errors import Conflict
 from microcred.status import services as status
+from microcred.status import tasks as status_tasks
 from microcred.validation import optional_text, required_text
 
 
@@ -44,13 +48,19 @@ def _status_event(session: Session, award: Award, action: str, reason: str | Non
     session.flush()
 
 
+def _set_bit(session: Session, award: Award, purpose: str, value: bool) -> None:
+    """Flip the award's ``purpose`` bit; when it changed, queue its list's re-signing."""
+    if status.set_bit(session, award.id, purpose, value):
+        status_tasks.queue_resign_for_award(session, award.id, purpose)
+
+
 def revoke_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -> Award:
     """Revoke for good: the revocation bit is set in the public list; the reason stays private."""
     award = lock_award(session, award_id)
     text = _reason(reason, required=True)
     if award.status == "revoked":
         raise Conflict(f"award {award.id} is already revoked")
-    status.set_bit(session, award.id, "revocation", True)
+    _set_bit(session, award, "revocation", True)
     award.status = "revoked"
     _status_event(session, award, "revoked", text)
     return award
@@ -63,7 +73,7 @@ def suspend_award(session: Session, award_id: uuid.UUID | str, *, reason: str) -
         raise Conflict(f"award {award.id} is revoked; revocation is permanent, so it cannot be suspended")
     if award.status == "suspended":
         raise Conflict(f"award {award.id} is already suspended")
-    status.set_bit(session, award.id, "suspension", True)
+    _set_bit(session, award, "suspension", True)
     award.status = "suspended"
     _status_event(session, award, "suspended", text)
     return award
@@ -76,7 +86,7 @@ def reinstate_award(session: Session, award_id: uuid.UUID | str, *, reason: str 
         raise Conflict(f"award {award.id} is revoked; revocation is permanent, so it cannot be reinstated")
     if award.status != "suspended":
         raise Conflict(f"award {award.id} is not suspended; there is nothing to reinstate")
-    status.set_bit(session, award.id, "suspension", False)
+    _set_bit(session, award, "suspension", False)
     award.status = "active"
     _status_event(session, award, "reinstated", text)
     return award

@@ -198,7 +198,10 @@ def link_replacement(session: Session, old: Award, new: Award, kind: str) -> Non
     old.replaced_by_id = new.id
     session.flush()
     if old.status == "suspended":
-        status.set_bit(session, new.id, "suspension", True)
+        if status.set_bit(session, new.id, "suspension", True):
+            from microcred.status import tasks as status_tasks  # queue the list's re-signing (status.tasks)
+
+            status_tasks.queue_resign_for_award(session, new.id, "suspension")
         new.status = "suspended"
     audit.record(
         session,

@@ -1,11 +1,12 @@
-"""`microcred worker`: run background jobs (docs/jobs.md).
+"""`microcred worker`: run background jobs (docs/jobs.md); `microcred jobs status ID`: where one job is.
 
 On PostgreSQL a procrastinate worker: start any number of them, on any number of machines, against one database; a
 job runs in one of them, and the jobs of a worker that died are run again by the others. On SQLite the same tasks
 run in worker threads (``microcred serve`` already runs them; this command is for the shell and scripts).
 
 Exit codes: 0 stopped (SIGINT/SIGTERM, running jobs finished first) or, with --once, nothing left to run; 2 bad
-input or an instance that is not ready (no job tables yet: run `microcred init`).
+input or an instance that is not ready (no job tables yet: run `microcred init`). `jobs status`: 0 the job exists
+and has not failed, 1 it failed (all its attempts used), 2 no such job.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from microcred.cli import app
-from microcred.cli._common import fail
-from microcred.cli._runtime import errors, load_settings, session_factory
+from microcred.cli._common import EXIT_FAILED, fail
+from microcred.cli._runtime import errors, load_settings, read_session, session_factory
 
 if TYPE_CHECKING:
     from microcred.jobs import WorkerTiming
+
+jobs_app = typer.Typer(help="Background jobs: where a queued job is.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 
 def _timing(heartbeat: float, stalled_after: float) -> WorkerTiming:
@@ -87,3 +91,18 @@ def worker(
         typer.echo(f"worker started: {concurrency} at a time, {where} (Ctrl-C stops it once running jobs finish)")
         jobs.run_worker(settings, concurrency, queues=queues, session_factory=factory, timing=timing)
     typer.echo("worker stopped")
+
+
+@jobs_app.command("status")
+def jobs_status(job_id: Annotated[int, typer.Argument(help="The job's id (printed when it was queued).")]) -> None:
+    """A job's task, state (queued, doing, succeeded, failed, cancelled), attempts and last error. Exit 1 when it
+    failed, 2 when there is no such job."""
+    from microcred import jobs
+
+    with read_session() as session:
+        job = jobs.status(session, job_id)
+    typer.echo(f"job {job.id} ({job.task}): {job.state.value}, {job.attempts} attempt(s) ended")
+    if job.error:
+        typer.echo(f"last error: {job.error}")
+    if job.state == jobs.JobState.FAILED:
+        raise typer.Exit(EXIT_FAILED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,11 @@ from microcred.cli._common import EXIT_FAILED, fail, write_output
 from microcred.cli._runtime import actor, errors, load_settings, read_session, session_factory, unit_of_work
 from microcred.cli.domain_commands import awards_app
 from microcred.cli.vc_commands import keys_app
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy.orm import Session
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -96,12 +101,23 @@ def awards_reissue(
             "entries) so that any conformant verifier reads it. Idempotent and resumable: run it again to finish.",
         ),
     ] = False,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Queue the work as a job (run by `microcred worker`, or `microcred serve` on SQLite) and print its "
+            "id, instead of doing it now.",
+        ),
+    ] = False,
 ) -> None:
     """Re-issue every award signed with a key (--signed-with: new awards linked to the old ones, with the current
     key), or re-sign every credential in an earlier form in place (--all). Each one is its own transaction."""
     if (signed_with is None) == (not all_):
         typer.echo("give exactly one of --signed-with KEY or --all", err=True)
         raise typer.Exit(2)
+    if background:
+        _queue_maintenance(signed_with)
+        return
     if all_:
         _resign_all()
         return
@@ -109,83 +125,71 @@ def awards_reissue(
     _reissue_signed_with(signed_with)
 
 
+def _job_line(job_id: int, what: str) -> str:
+    return f"queued job {job_id} ({what}): microcred worker runs it; `microcred jobs status {job_id}`"
+
+
+def _queue_maintenance(signed_with: str | None) -> None:
+    """`awards reissue --background`: the job, queued; its id printed."""
+    from microcred.issuers import services as issuers
+    from microcred.issuing import tasks as issuing_tasks
+
+    with unit_of_work() as session:
+        if signed_with is None:
+            job_id = issuing_tasks.enqueue_resign_all(session, actor=actor())
+            line = _job_line(job_id, "re-sign every earlier form in place")
+        else:
+            key_id = issuers.find_any_signing_key(session, signed_with).id
+            job_id = issuing_tasks.enqueue_reissue(session, key_id, actor=actor())
+            line = _job_line(job_id, f"re-issue the awards signed with key {key_id}")
+    typer.echo(line)
+
+
+def _progress(verb: str) -> Progress:
+    console = Console(stderr=True, highlight=False)
+    return Progress(TextColumn(verb), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
 def _resign_all() -> None:
     from microcred.audit.services import acting_as
-    from microcred.awards import queries as award_queries
-    from microcred.db import session_scope
     from microcred.issuers import keystore
-    from microcred.partners import services as partners
+    from microcred.issuing import maintenance
+    from microcred.issuing.pipeline import Signing
 
     settings = load_settings()
     factory = session_factory(settings, must_exist=True)
-    with errors(), factory() as session:
-        endorsements = partners.endorsements_to_resign(session)
-        award_ids = award_queries.awards_to_resign(session)
-    todo = [("endorsement", e) for e in endorsements] + [("award", a) for a in award_ids]
+    with errors():
+        todo = maintenance.resign_plan(factory)
     if not todo:
         typer.echo("every award and endorsement is already in the current form: nothing to re-sign")
         return
-    master = keystore.load_master_key(settings)
-    counts = {"endorsement": 0, "award": 0}
-    console = Console(stderr=True, highlight=False)
-    with (
-        errors(),
-        acting_as(actor()),
-        Progress(
-            TextColumn("re-signing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-        ) as progress,
-    ):
+    signing = Signing(settings.base_url, keystore.load_master_key(settings))
+    with errors(), acting_as(actor()), _progress("re-signing") as progress:
         task = progress.add_task("resign", total=len(todo))
-        for kind, item_id in todo:  # endorsements first: awards embed their re-signed documents
-            with session_scope(factory) as session:
-                if kind == "endorsement":
-                    changed = partners.resign_endorsement(
-                        session, item_id, base_url=settings.base_url, master_key=master
-                    )
-                else:
-                    from microcred import issuing
-                    changed = issuing.resign_award(session, item_id, base_url=settings.base_url, master_key=master)
-            counts[kind] += int(changed)
-            progress.advance(task)
+        counts = maintenance.resign_items(factory, todo, signing, lambda: progress.advance(task))
     typer.echo(
-        f"re-signed {counts['award']} award(s) and {counts['endorsement']} endorsement(s) in the current form "
+        f"re-signed {counts.awards} award(s) and {counts.endorsements} endorsement(s) in the current form "
         "(same ids and status entries)"
     )
 
 
 def _reissue_signed_with(signed_with: str) -> None:
     from microcred.audit.services import acting_as
-    from microcred.awards import queries as award_queries
-    from microcred.db import session_scope
     from microcred.issuers import keystore
-    from microcred.issuers import services as issuers
+    from microcred.issuing import maintenance
+    from microcred.issuing.pipeline import Signing
 
     settings = load_settings()
     factory = session_factory(settings, must_exist=True)
-    with errors(), factory() as session:
-        key = issuers.find_any_signing_key(session, signed_with)
-        key_id = key.id
-        todo = award_queries.awards_signed_with(session, key_id)
+    with errors():
+        key_id, todo = maintenance.reissue_plan(factory, signed_with)
     if not todo:
         typer.echo(f"no award signed with key {key_id} needs re-issuing")
         return
-    master = keystore.load_master_key(settings)
-    done: list[tuple[Any, Any]] = []
-    console = Console(stderr=True, highlight=False)
-    with (
-        errors(),
-        acting_as(actor()),
-        Progress(
-            TextColumn("re-issuing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-        ) as progress,
-    ):
+    signing = Signing(settings.base_url, keystore.load_master_key(settings))
+    with errors(), acting_as(actor()), _progress("re-issuing") as progress:
         task = progress.add_task("reissue", total=len(todo))
-        for award_id in todo:
-            with session_scope(factory) as session:
-                from microcred import issuing
-                new = issuing.reissue_award(session, award_id, base_url=settings.base_url, master_key=master)
-                done.append((award_id, new.id))
-            progress.advance(task)
+        done = maintenance.reissue_awards(factory, key_id, todo, signing, lambda: progress.advance(task))
     for old_id, new_id in done:
         typer.echo(f"{old_id} -> {new_id}")
     typer.echo(f"re-issued {len(done)} award(s) signed with key {key_id}")
@@ -213,17 +217,51 @@ def keys_list(org: OrgArg) -> None:
     Console(highlight=False).print(table)
 
 
+Reissue = Annotated[
+    bool,
+    typer.Option(
+        "--reissue",
+        help="Also queue the re-issue of what the old key signed (a job, as `awards reissue --signed-with "
+        "KEY --background`).",
+    ),
+]
+
+
+def _queue_after_rotation(
+    session: Session, org_id: uuid.UUID, reissue_key_ids: list[uuid.UUID], *, reissue: bool
+) -> list[str]:
+    """In the rotation's transaction: the re-signing of the organisation's status lists with its new key and, with
+    ``reissue``, the re-issue of what each old key signed; the lines that say so."""
+    from microcred.issuing import tasks as issuing_tasks
+    from microcred.status import tasks as status_tasks
+
+    lines = []
+    resign_ids = status_tasks.queue_resign_org(session, org_id)
+    if resign_ids:
+        ids = ", ".join(str(job_id) for job_id in resign_ids)
+        lines.append(f"queued {len(resign_ids)} status list re-signing job(s): {ids}")
+    for key_id in reissue_key_ids if reissue else []:
+        job_id = issuing_tasks.enqueue_reissue(session, key_id, actor=actor())
+        lines.append(_job_line(job_id, f"re-issue the awards signed with key {key_id}"))
+    return lines
+
+
 @keys_app.command("rotate")
-def keys_rotate(org: OrgArg) -> None:
-    """Make a new active key; the old one is retired but stays in the DID document (old credentials verify)."""
+def keys_rotate(org: OrgArg, reissue: Reissue = False) -> None:
+    """Make a new active key; the old one is retired but stays in the DID document (old credentials verify).
+    The organisation's status lists are queued for re-signing with the new key."""
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
 
     settings = load_settings()
     with unit_of_work() as session:
-        new = issuers.rotate_signing_key(session, org, master_key=keystore.load_master_key(settings))
-        line = f"new active key {new.id} ({new.public_key_multibase}); earlier keys retired, still published"
-    typer.echo(line)
+        organisation = issuers.get_organisation(session, org)
+        old_ids = [key.id for key in issuers.list_signing_keys(session, organisation) if key.status == "active"]
+        new = issuers.rotate_signing_key(session, organisation, master_key=keystore.load_master_key(settings))
+        lines = [f"new active key {new.id} ({new.public_key_multibase}); earlier keys retired, still published"]
+        lines += _queue_after_rotation(session, new.organisation_id, old_ids, reissue=reissue)
+    for line in lines:
+        typer.echo(line)
 
 
 def _instant(text: str) -> datetime:
@@ -241,9 +279,11 @@ def keys_compromised(
     org: OrgArg,
     key_id: Annotated[str, typer.Argument(help="The key's id or publicKeyMultibase.")],
     since: Annotated[str, typer.Option("--since", help="ISO 8601 time from which its signatures are distrusted.")],
+    reissue: Reissue = False,
 ) -> None:
     """Mark a key compromised: what it signed at or after --since fails verification; earlier credentials still
-    verify. A compromised active key is replaced by a new one (re-issue with `awards reissue --signed-with`)."""
+    verify. A compromised active key is replaced by a new one (re-issue with `awards reissue --signed-with`, or
+    --reissue to queue it now). The organisation's status lists are queued for re-signing."""
     from microcred.issuers import keystore
     from microcred.issuers import services as issuers
 
@@ -257,7 +297,9 @@ def keys_compromised(
         lines = [f"key {record.id} marked compromised since {moment.isoformat()}"]
         if active is not None:
             lines.append(f"active key: {active.id} ({active.public_key_multibase})")
-        lines.append(f"re-issue what it signed: microcred awards reissue --signed-with {record.id}")
+        if not reissue:
+            lines.append(f"re-issue what it signed: microcred awards reissue --signed-with {record.id}")
+        lines += _queue_after_rotation(session, record.organisation_id, [record.id], reissue=reissue)
     for line in lines:
         typer.echo(line)
 

@@ -293,8 +293,10 @@ def revoke_endorsement(
         raise Conflict(f"endorsement {row.id} is already revoked")
     row.revoked_at = instant(now)
     row.revocation_reason = required_text(reason, "reason", max_length=MAX_TEXT)
-    if row.status_entry_id is not None:
-        status.set_entry_bit(session, row.status_entry_id, True)
+    if row.status_entry_id is not None and status.set_entry_bit(session, row.status_entry_id, True):
+        from microcred.status import tasks as status_tasks  # queue the list's re-signing (status.tasks)
+
+        status_tasks.queue_resign_for_entry(session, row.status_entry_id)
     session.flush()
     audit.record(session, "endorsement.revoked", f"endorsement:{row.id}", {"achievement_id": str(row.achievement_id)})
     achievement = catalog.get_achievement(session, row.achievement_id)
