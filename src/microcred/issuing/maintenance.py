@@ -114,9 +114,7 @@ def resign_one(session: Session, item: ResignItem, signing: Signing) -> bool:
     and reads it afresh first)."""
     kind, item_id = item
     if kind == "endorsement":
-        return partners.resign_endorsement(
-            session, item_id, base_url=signing.base_url, master_key=signing.master_key
-        )
+        return partners.resign_endorsement(session, item_id, base_url=signing.base_url, master_key=signing.master_key)
     return resign(session, item_id, signing)
 
 
