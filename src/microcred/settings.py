@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     smtp_host: str = Field(default="127.0.0.1", validation_alias="MICROCRED_SMTP_HOST")
     smtp_port: int = Field(default=25, validation_alias="MICROCRED_SMTP_PORT")
     smtp_sender: str = Field(default="microcred@localhost", validation_alias="MICROCRED_SMTP_SENDER")
+    # Award mails of bulk batches: at most this many messages a second per worker (0: no limit).
+    mail_rate_per_second: float = Field(default=10.0, ge=0, validation_alias="MICROCRED_MAIL_RATE_PER_SECOND")
     # Signs session cookies and CSRF tokens; if unset, derived from the master key.
     session_secret: str | None = Field(default=None, validation_alias="MICROCRED_SESSION_SECRET")
     # The instance's default language (en or fr): pages without a choice or Accept-Language match.

@@ -35,8 +35,20 @@ class RowState(StrEnum):
     FAILED = "failed"
 
 
+class MailState(StrEnum):
+    """A row's award mail (batches with ``notify``): ``queued`` with its chunk's mail job, then ``sent`` (the
+    SMTP server accepted it), ``bounced`` (refused for good: a 5xx reply) or ``failed`` (the server could not be
+    reached, or deferred it, on every attempt; or the mail could not be made). None: no mail for this row."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    BOUNCED = "bounced"
+    FAILED = "failed"
+
+
 BATCH_STATES: tuple[str, ...] = tuple(state.value for state in BatchState)
 ROW_STATES: tuple[str, ...] = tuple(state.value for state in RowState)
+MAIL_STATES: tuple[str, ...] = tuple(state.value for state in MailState)
 # What a batch can still be cancelled from (a finished or cancelled batch is over).
 CANCELLABLE: tuple[str, ...] = tuple(
     s.value for s in (BatchState.DRAFT, BatchState.DRY_RUN_OK, BatchState.QUEUED, BatchState.RUNNING)
@@ -77,6 +89,7 @@ class AwardBatchRow(Base):
     __tablename__ = "award_batch_rows"
     __table_args__ = (
         CheckConstraint(value_in("state", ROW_STATES), name="state"),
+        CheckConstraint(value_in("mail_state", MAIL_STATES), name="mail_state"),
         Index("ix_award_batch_rows_claim", "batch_id", "state", "row_number"),
     )
 
@@ -95,6 +108,12 @@ class AwardBatchRow(Base):
     state: Mapped[str] = mapped_column(String(16), nullable=False)
     award_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("awards.id", ondelete="SET NULL"), index=True)
     error: Mapped[str | None] = mapped_column(Text)  # why it was refused or failed
+    # the award mail (batch.notify): its state, the SMTP server's reply when it was not sent, when it ended, and how
+    # many attempts could not reach the server (or were deferred by it)
+    mail_state: Mapped[str | None] = mapped_column(String(16))
+    mail_error: Mapped[str | None] = mapped_column(Text)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     def __repr__(self) -> str:  # no cells: they hold personal data
         return f"AwardBatchRow(batch={self.batch_id}, row={self.row_number}, state={self.state!r})"

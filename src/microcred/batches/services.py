@@ -165,7 +165,10 @@ def rows(session: Session, batch_id: uuid.UUID, *, states: tuple[str, ...] | Non
 
 
 def summary(session: Session, batch: AwardBatch, *, errors_limit: int = 1000) -> dict[str, Any]:
-    """The batch as JSON: state, counts, and each refused or failed row's reason (the first ``errors_limit``)."""
+    """The batch as JSON: state, counts, each refused or failed row's reason (the first ``errors_limit``), and its
+    award mails (``notify``): counts by mail state, each bounced or failed mail's reason."""
+    from microcred.batches import notify
+
     problems = rows(session, batch.id, states=(RowState.REFUSED.value, RowState.FAILED.value))
     return {
         "id": str(batch.id),
@@ -181,15 +184,19 @@ def summary(session: Session, batch: AwardBatch, *, errors_limit: int = 1000) ->
         "rows": batch.row_count,
         "counts": counts(session, batch.id),
         "errors": [{"row": r.row_number, "state": r.state, "error": r.error} for r in problems[:errors_limit]],
+        "mails": notify.mail_counts(session, batch.id),
+        "mail_errors": notify.undelivered(session, batch.id, limit=errors_limit),
     }
 
 
-RESULT_COLUMNS = ("row", "email", "earner_id", "achievement_id", "state", "award_id", "award_url", "error")
+RESULT_COLUMNS = ("row", "email", "earner_id", "achievement_id", "state", "award_id", "award_url", "error", "mail")
 
 
 def results_csv(session: Session, batch_id: uuid.UUID | str, *, base_url: str) -> str:
-    """Every row: its earner and achievement as given, its state, the award's URL or the reason it has none
-    (cells escaped: a formula in the uploaded file comes back as text)."""
+    """Every row: its earner and achievement as given, its state, the award's URL or the reason it has none, its
+    award mail (cells escaped: a formula in the uploaded file comes back as text)."""
+    from microcred.batches import notify
+
     batch = get_batch(session, batch_id)
     lines = []
     for row in rows(session, batch.id):
@@ -204,6 +211,7 @@ def results_csv(session: Session, batch_id: uuid.UUID | str, *, base_url: str) -
                 str(row.award_id) if row.award_id else "",
                 credential_url(row.award_id, base_url) if row.award_id else "",
                 row.error or "",
+                notify.mail_cell(row),
             )
         )
     return csvfile.write_csv(RESULT_COLUMNS, lines)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +23,7 @@ from microcred.issuers import services as issuers
 from microcred.settings import Settings
 
 CLAIM_LINK_LIFETIME = timedelta(days=7)
+LANGUAGES = ("en", "fr")
 
 
 def _(message: str) -> str:  # marks the messages for the catalogue; translated below in the chosen language
@@ -35,9 +40,30 @@ BODY = _(
 )
 
 
-def send_award(session: Session, settings: Settings, award: Award, *, language: str = "en") -> bool:
-    """Mail the earner a claim link; True when the SMTP server accepted it."""
-    if language not in ("en", "fr"):
+@dataclass(frozen=True)
+class AwardMail:
+    """An award's message to its earner, ready to send (its claim link already stored)."""
+
+    award_id: uuid.UUID
+    to: str
+    language: str
+    message: EmailMessage
+
+
+def preferred_language(session: Session, award: Award, default: str = "en") -> str:
+    """The earner's language when their account stores one (en or fr), else ``default`` (else en)."""
+    earner = earners.get_earner(session, award.earner_id)
+    user = accounts.find_user_by_email(session, earner.email)
+    for language in (user.language if user else None, default):
+        if language in LANGUAGES:
+            return str(language)
+    return "en"
+
+
+def award_message(session: Session, settings: Settings, award: Award, *, language: str = "en") -> AwardMail:
+    """The award mail (EN or FR) with a claim link signing the earner in to their backpack; the link's token is
+    stored in this transaction, so commit it before the message is sent."""
+    if language not in LANGUAGES:
         raise InvalidInput("language must be en or fr")
     earner = earners.get_earner(session, award.earner_id)
     achievement = catalog.get_achievement(session, award.achievement_id)
@@ -50,9 +76,21 @@ def send_award(session: Session, settings: Settings, award: Award, *, language: 
     gettext = translations(language).gettext
     values = {"earner": earner.name, "issuer": org.name, "name": achievement.name, "link": link,
               "url": urls.credential_url(award.id, settings.base_url)}
-    sent = mail.send_mail(
+    message = mail.build_message(
         settings, to=earner.email, subject=gettext(SUBJECT) % values, body=gettext(BODY) % values, language=language
     )
-    audit.record(session, "award.emailed", f"award:{award.id}", {"sent": sent, "language": language})
+    return AwardMail(award.id, earner.email, language, message)
+
+
+def record_emailed(session: Session, award_id: uuid.UUID, *, sent: bool, language: str, **details: Any) -> None:
+    """The audit entry of one award mail (``details``: e.g. the batch and how the server answered)."""
+    audit.record(session, "award.emailed", f"award:{award_id}", {"sent": sent, "language": language, **details})
     session.flush()
+
+
+def send_award(session: Session, settings: Settings, award: Award, *, language: str = "en") -> bool:
+    """Mail the earner a claim link; True when the SMTP server accepted it."""
+    built = award_message(session, settings, award, language=language)
+    sent = mail.send_message(settings, built.message)
+    record_emailed(session, award.id, sent=sent, language=language)
     return sent
