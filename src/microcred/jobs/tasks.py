@@ -22,7 +22,12 @@ from typing import Any, TypeVar
 from microcred.jobs.models import MAX_NAME_LENGTH
 
 # Modules that define tasks, imported by every worker (`load_task_modules`).
-TASK_MODULES: tuple[str, ...] = ("microcred.batches.tasks",)
+TASK_MODULES: tuple[str, ...] = (
+    "microcred.batches.tasks",
+    "microcred.issuing.tasks",
+    "microcred.ownership.tasks",
+    "microcred.status.tasks",
+)
 
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_ATTEMPTS = 3
