@@ -210,11 +210,14 @@ def test_another_organisations_staff_get_404(
     assert "cohort" not in outsider.get("/console/awards/bulk").text
     assert outsider.get("/console/awards/bulk/00000000-0000-0000-0000-000000000000").status_code == 404
     assert outsider.get("/console/awards/bulk/not-an-id").status_code == 404
-    # a file naming another organisation's achievement is refused whole, and nothing is kept
-    before = count(factory, batches.AwardBatch)
+    # a row naming another organisation's achievement is refused by the dry run, with the reason; nothing to issue
     refused = upload(staff, csv_bytes(["email", "earner_name", "achievement_id"], ["b@example.org", "B", foreign_id]))
-    assert refused.status_code == 400 and "names achievements of another organisation" in text_of(refused.text)
-    assert count(factory, batches.AwardBatch) == before
+    assert refused.status_code == 303
+    page = text_of(staff.get(refused.headers["location"]).text)
+    assert "'Other Course' belongs to another organisation: you can only award your organisation's achievements" in page
+    with factory() as session:
+        batch = batches.get_batch(session, refused.headers["location"].rsplit("/", 1)[1])
+        assert (batch.state, batch.refused_count) == ("draft", 1)
 
 
 BAD_FILES = [

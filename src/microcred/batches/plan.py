@@ -86,10 +86,12 @@ class Resolver:
     organisation_id: uuid.UUID | None = None
     default_achievement: str | None = None
     _codes: dict[str, list[uuid.UUID]] | None = field(default=None, repr=False)
+    _fixed: bool = field(default=False, init=False, repr=False)
     # achievements found, with their organisation: held, since the session only keeps weak references
     _found: dict[tuple[str, str], tuple[Achievement, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self._fixed = self.organisation_id is not None  # the caller's organisation: only its achievements
         if self.default_achievement is not None:
             try:
                 self._lookup(self.default_achievement, "id" if _looks_like_id(self.default_achievement) else "code")
@@ -127,6 +129,11 @@ class Resolver:
         achievement = catalog.get_published_achievement(self.session, found.id)
         if self.organisation_id is None:
             self.organisation_id = achievement.issuer_id
+        elif achievement.issuer_id != self.organisation_id and self._fixed:
+            raise InvalidInput(
+                f"achievement {achievement.name!r} belongs to another organisation: you can only award your "
+                "organisation's achievements"
+            )
         elif achievement.issuer_id != self.organisation_id:
             raise InvalidInput(
                 f"achievement {achievement.name!r} belongs to another organisation than the rest of this batch "

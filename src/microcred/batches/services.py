@@ -40,6 +40,8 @@ class Options:
     created_by: str | None = None
     file_name: str | None = None
     file_sha256: str | None = None
+    # only this organisation's achievements may be named (the console: the staff member's organisation)
+    organisation_id: uuid.UUID | None = None
 
 
 def create_from_file(session: Session, data: bytes, *, max_bytes: int, base_url: str, options: Options) -> AwardBatch:
@@ -52,13 +54,16 @@ def create_from_file(session: Session, data: bytes, *, max_bytes: int, base_url:
         created_by=options.created_by,
         file_name=(options.file_name or "")[:255] or None,
         file_sha256=hashlib.sha256(data).hexdigest(),
+        organisation_id=options.organisation_id,
     )
     return create_batch(session, table, base_url=base_url, options=named)
 
 
 def create_batch(session: Session, table: csvfile.Table, *, base_url: str, options: Options) -> AwardBatch:
     """A batch from rows already read (a file's, or JSON rows): every row's dry-run verdict stored with it."""
-    resolver = plan.Resolver(session, default_achievement=options.achievement)
+    resolver = plan.Resolver(
+        session, organisation_id=options.organisation_id, default_achievement=options.achievement
+    )
     created_by = (options.created_by or audit.current_actor())[:200]
     batch = AwardBatch(
         id=uuid.uuid4(),

@@ -183,6 +183,7 @@ async def upload(
         notify=bool(form.data.get("notify")),
         created_by=actor(user),
         file_name=upload_file.filename,
+        organisation_id=user.organisation_id,
     )
     made = await run_in_threadpool(_create, session, settings, user, content, options)
     if isinstance(made, uuid.UUID):
