@@ -79,6 +79,7 @@ def test_seed_demo_is_idempotent(factory: sessionmaker[Session], master_key: byt
         "pathways": 1,
         "partners": 1,  # issue 7: the employer becomes a partner with its own key
         "endorsements": 3,  # current, due within 60 days, expired (lapsed)
+        "bulk batches": 1,  # issue 15: a cohort CSV with one refused row, started
     }
     with factory() as session:
         after_first = _counts(session)
@@ -234,3 +235,41 @@ def test_demo_relevance_states_and_the_gate(factory: sessionmaker[Session], mast
         assert [p.name for _, p in partners.list_partners(session)] == ["Great Lakes Hospitality Group"]
         pending = partners.list_requests(session, partner_id=demo.EMPLOYER_ID, status="pending")
         assert [r.achievement_id for r in pending] == [demo.demo_id("achievement:cyber-awareness")]
+
+
+def test_demo_bulk_batch_issues_the_cohort_once(
+    factory: sessionmaker[Session], master_key: bytes, tmp_path: Path
+) -> None:
+    """The demo's cohort CSV: three rows issued (email matched case-insensitively, per-outcome results and a term
+    carried), the bad email refused with its reason; seeding and running again issues nothing more."""
+    import base64
+
+    from microcred.batches import services as batches
+    from microcred.demo.bulk import run_cohort
+    from microcred.settings import Settings
+    from support.instance import verifier_for
+
+    settings = Settings(
+        MICROCRED_DATA_DIR=tmp_path / "instance", DATABASE_URL=None, MICROCRED_BASE_URL=BASE,
+        MICROCRED_MASTER_KEY=base64.urlsafe_b64encode(master_key).rstrip(b"=").decode(),
+    )  # fmt: skip
+    with session_scope(factory) as session:
+        result = demo.seed_demo(session, base_url=BASE, master_key=master_key)
+    assert result.bulk_batch_id is not None
+    assert run_cohort(factory, settings, result.bulk_batch_id) == "finished"
+    assert run_cohort(factory, settings, result.bulk_batch_id) == "finished"  # again: nothing left to do
+    with session_scope(factory) as session:
+        assert demo.seed_demo(session, base_url=BASE, master_key=master_key).bulk_batch_id is None
+    verifier = verifier_for(factory, master_key, BASE)
+    with factory() as session:
+        batch = batches.get_batch(session, result.bulk_batch_id)
+        assert (batch.state, batch.issued_count, batch.refused_count, batch.failed_count) == ("finished", 3, 1, 0)
+        rows = {row.row_number: row for row in batches.rows(session, batch.id)}
+        assert rows[4].state == "refused" and "not an email address" in (rows[4].error or "")
+        for number in (1, 2, 3):
+            award = awards.get_award(session, rows[number].award_id)
+            document = awards.credential_document(award)
+            outcome = verifier.verify(document)
+            assert outcome.verified, [(c.check, c.reason) for c in outcome.checks if not c.passed]
+            assert document["credentialSubject"]["result"], "per-outcome results are carried"
+        assert session.scalar(select(func.count()).select_from(Award)) == 13  # 10 seeded + 3 from the batch

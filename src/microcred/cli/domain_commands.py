@@ -78,7 +78,8 @@ def demo() -> None:
     settings = load_settings()
     with errors():
         migrate(settings)
-        with session_scope(session_factory(settings)) as session:
+        factory = session_factory(settings)
+        with session_scope(factory) as session:
             from microcred.assessments.storage import folder_store
 
             result = seed_demo(
@@ -93,6 +94,10 @@ def demo() -> None:
             from microcred.demo import seed_ownership_demo
 
             ownership = seed_ownership_demo(session, base_url=settings.base_url)
+        if result.bulk_batch_id is not None:
+            from microcred.demo.bulk import run_cohort
+
+            run_cohort(factory, settings, result.bulk_batch_id)  # its chunks act as the batch's maker, "demo"
     from microcred.urls import credential_url
 
     typer.echo("one-time sign-in links (valid for 7 days; `microcred demo` prints new ones):")
@@ -107,6 +112,11 @@ def demo() -> None:
     typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
     for name, award_id in result.lifecycle.items():
         typer.echo(f"  {name:<12} {credential_url(award_id, settings.base_url)}")
+    if result.bulk_batch_id is not None:
+        typer.echo(
+            f"bulk issuance: a cohort CSV issued as batch {result.bulk_batch_id} "
+            f"({settings.base_url}/console/awards/bulk/{result.bulk_batch_id}, staff sign-in)"
+        )
 
 
 @app.command("serve")

@@ -18,6 +18,7 @@ from microcred.catalog import services as catalog
 from microcred.demo import partners, transcripts
 from microcred.demo.assessments import define_assessment
 from microcred.demo.awards import seed_awards, seed_lifecycle
+from microcred.demo.bulk import seed_bulk
 from microcred.demo.catalog import ACHIEVEMENTS, create_achievement
 from microcred.demo.earners import seed_earners
 from microcred.demo.ids import COLLEGE_ID, Seeding, achievement_id
@@ -32,6 +33,8 @@ class DemoResult:
     award_ids: list[uuid.UUID] = field(default_factory=list)
     # revoked, suspended, expired, rotated-old (signed before the key rotation), rotated-new
     lifecycle: dict[str, uuid.UUID] = field(default_factory=dict)
+    # the bulk-issuance batch made (and started) by this run, for `microcred demo` to run to its end
+    bulk_batch_id: uuid.UUID | None = None
 
 
 def seed_demo(
@@ -74,4 +77,8 @@ def _seed(run: Seeding) -> DemoResult:
     lifecycle = seed_lifecycle(run)
     transcripts.seed(run)  # issue 8: course records and a 3-part pathway
     partners.seed_after_awards(run)
-    return DemoResult(featured_award_id=award_ids[0], created=run.created, award_ids=award_ids, lifecycle=lifecycle)
+    bulk_batch_id = seed_bulk(run)  # issue 15: a cohort CSV, its dry run, started (run after the seed commits)
+    return DemoResult(
+        featured_award_id=award_ids[0], created=run.created, award_ids=award_ids, lifecycle=lifecycle,
+        bulk_batch_id=bulk_batch_id,
+    )
