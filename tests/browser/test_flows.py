@@ -172,7 +172,9 @@ def test_issue_and_verify_in_the_browser(browser: Any, server: Server, language:
     credential_url = page.get_attribute("a:has-text('')[href*='/credentials/']", "href")
     check(page, "awards")
     page.fill("#q", f"Noor {suffix}")
-    page.click("form[role=search] button")
+    with page.expect_navigation():  # the count is read from the results page, not the one it replaces
+        page.click("form[role=search] button")
+    page.wait_for_load_state()
     assert page.locator("tbody tr").count() == 1
     for path, name in (("/console/organisations", "organisations"), ("/console/people", "people")):
         page.goto(path)

@@ -49,9 +49,9 @@ def test_init_twice_demo_twice_list_and_export(cli_env: Path, tmp_path: Path) ->
     code, out, err = run("awards", "list", "--json")
     assert code == 0, err
     rows = json.loads(out)
-    assert len(rows) == 10 and url in {r["url"] for r in rows}
+    assert len(rows) == 13 and url in {r["url"] for r in rows}  # 10 seeded + 3 issued by the bulk cohort
     code, table, err = run("awards", "list")
-    assert code == 0 and "10 award(s)" in table
+    assert code == 0 and "13 award(s)" in table
 
     award_id = url.rsplit("/", 1)[1]
     code, out, err = run("awards", "export", award_id)

@@ -151,6 +151,9 @@ def run_chunk(factory: sessionmaker[Session], settings: Settings, batch_id: uuid
         chunk = _Chunk(session, batch, issuing.Signing(settings.base_url, master_key))
         with audit.acting_as(batch.created_by):
             outcomes = [_issue_row(chunk, row) for row in claimed]
+        from microcred.batches import notify  # the award mails (batch.notify): one job per chunk, in its transaction
+
+        notify.queue_mails(session, batch, [row for row, done in zip(claimed, outcomes, strict=True) if done is True])
         remaining = bool(
             session.scalar(
                 select(

@@ -109,14 +109,15 @@ def demo() -> None:
         typer.echo(f"  the demo earner's bound DID: {ownership.did}")
     made = ", ".join(f"{n} {what}" for what, n in result.created.items() if n) or "nothing new (already seeded)"
     typer.echo(f"demo data: {made}")
-    typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
-    for name, award_id in result.lifecycle.items():
-        typer.echo(f"  {name:<12} {credential_url(award_id, settings.base_url)}")
     if result.bulk_batch_id is not None:
         typer.echo(
             f"bulk issuance: a cohort CSV issued as batch {result.bulk_batch_id} "
             f"({settings.base_url}/console/awards/bulk/{result.bulk_batch_id}, staff sign-in)"
         )
+    # the credential URLs come last: scripts take the last line
+    typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
+    for name, award_id in result.lifecycle.items():
+        typer.echo(f"  {name:<12} {credential_url(award_id, settings.base_url)}")
 
 
 @app.command("serve")
