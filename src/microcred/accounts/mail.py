@@ -25,8 +25,8 @@ def build_message(settings: Settings, *, to: str, subject: str, body: str, langu
     message["From"] = settings.smtp_sender
     message["To"] = to
     message["Subject"] = subject
-    message["Content-Language"] = language
     message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which drops every Content-* header
     return message
 
 
