@@ -6,7 +6,9 @@ baseline measured in the same run, in CPU time and wall time. See docs/benchmark
    independent Node verifier of the test suite on the same files;
 3. HTTP: `microcred serve --workers 2` on loopback under a bounded load (POST /credentials/verify, the HTML
    credential page; baseline: the credential as JSON-LD);
-4. issuing end-to-end on SQLite and PostgreSQL vs pure signing.
+4. issuing end-to-end on SQLite and PostgreSQL vs pure signing, and in bulk: a cohort CSV issued as one batch by
+   1 then 2 `microcred worker` processes on PostgreSQL and by `microcred serve`'s embedded worker on SQLite, vs
+   pure signing of the same documents (benchmarks/bulk.py).
 
 Self-contained: a temporary folder holds the instance (demo seeded, base URL on a free loopback port) and is
 removed at the end; PostgreSQL gets a fresh schema, dropped at the end (MICROCRED_TEST_POSTGRES_URL, default
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import documents, http_load, issuing, node, proof, verification
+from benchmarks import bulk, documents, http_load, issuing, node, proof, verification
 from benchmarks.instance import instance
 from benchmarks.report import Section, environment, print_section, write_json
 from benchmarks.timing import Budget
@@ -41,6 +43,8 @@ class Plan:
     http_warm_up: int
     awards: int  # per backend
     sign: Budget
+    bulk_postgres: int  # rows of the bulk batch on PostgreSQL (run with 1, then 2 workers)
+    bulk_sqlite: int
 
 
 FULL = Plan(
@@ -52,6 +56,8 @@ FULL = Plan(
     http_warm_up=100,
     awards=100,
     sign=Budget(seconds=0.7, min_ops=3, repeats=3),
+    bulk_postgres=10_000,
+    bulk_sqlite=2_000,
 )
 QUICK = Plan(
     proof=Budget(seconds=0.05, min_ops=1),
@@ -62,6 +68,8 @@ QUICK = Plan(
     http_warm_up=8,
     awards=3,
     sign=Budget(seconds=0.05, min_ops=1),
+    bulk_postgres=200,  # two chunks: two workers can share them
+    bulk_sqlite=100,
 )
 
 
@@ -108,6 +116,15 @@ def _served_sections(root: Path, plan: Plan, console: Console) -> list[Section]:
     return [checks, http]
 
 
+def _issuing(root: Path, plan: Plan) -> Section:
+    """Section 4: one award at a time, then in bulk (the bulk rows join the same section; if they fail, the
+    section says so and keeps the one-at-a-time rows)."""
+    section = issuing.run(root, awards=plan.awards, sign_budget=plan.sign)
+    section.title = "4. Issuing end-to-end, one at a time and in bulk, vs pure signing"
+    _step(section, lambda: bulk.run(section, root, postgres_rows=plan.bulk_postgres, sqlite_rows=plan.bulk_sqlite))
+    return section
+
+
 def _failures(sections: list[Section]) -> list[str]:
     found = [f"{s.key}: {s.error}" for s in sections if s.error]
     for section in sections:
@@ -131,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         steps: list[Callable[[], list[Section]]] = [
             lambda: [_guarded("proof", "1. Proof only", lambda: proof.run(plan.proof))],
             lambda: _served_sections(root, plan, console),
-            lambda: [_guarded("issuing", "4. Issuing", lambda: issuing.run(root, awards=plan.awards,
-                                                                           sign_budget=plan.sign))],
+            lambda: [_guarded("issuing", "4. Issuing", lambda: _issuing(root, plan))],
         ]
         for step in steps:
             for section in step():
