@@ -28,7 +28,6 @@ from microcred.audit.models import AuditEntry
 from microcred.batches import notify
 from microcred.batches import services as batches
 from microcred.batches.models import AwardBatchRow
-from microcred.db import session_scope
 from microcred.ownership import tasks as mail_tasks
 from microcred.settings import Settings
 
@@ -40,7 +39,7 @@ class Picky(Mailbox):
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address.startswith("bounce"):
-            return "550 5.1.1 <%s>: no such user" % address
+            return f"550 5.1.1 <{address}>: no such user"
         if address.startswith("later"):
             return "450 4.2.1 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
