@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from microcred import urls
 from microcred.awards import queries as awards
+from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
@@ -25,7 +26,8 @@ from microcred.web.presenters import CredentialView
 _NOT_ABOUT_AUTHENTICITY = frozenset({"status", "validity", "validity_window", "endorsements"})
 
 
-def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialView:
+def enrich(view: CredentialView, session: Session, base_url: str, *, award: Award | None = None) -> CredentialView:
+    """``award``: the award the view shows, when the caller has it (the credential page): not looked up again."""
     base = base_url.rstrip("/")
     issuer_prefix = issuers.did_web_for_url(base + "/issuers") + ":"
     if view.issuer.id and view.issuer.id.startswith(issuer_prefix):
@@ -54,11 +56,11 @@ def enrich(view: CredentialView, session: Session, base_url: str) -> CredentialV
             for outcome in view.outcomes:
                 if outcome.kind is None and outcome.id in kinds:
                     outcome.kind = kinds[outcome.id]
-    view.holder_name = _holder_name(view, session, base)
+    view.holder_name = _holder_name(view, session, base, award)
     return view
 
 
-def _holder_name(view: CredentialView, session: Session, base: str) -> str | None:
+def _holder_name(view: CredentialView, session: Session, base: str, known: Award | None) -> str | None:
     prefix = urls.credential_url("", base)
     if not view.id or not view.id.startswith(prefix):
         return None
@@ -67,10 +69,14 @@ def _holder_name(view: CredentialView, session: Session, base: str) -> str | Non
     )
     if not authentic:
         return None
-    try:
-        award = awards.find_award(session, view.id[len(prefix) :])
-    except InvalidInput:  # not an award id of this instance
-        return None
+    award: Award | None
+    if known is not None and view.id == urls.credential_url(known.id, base):
+        award = known
+    else:
+        try:
+            award = awards.find_award(session, view.id[len(prefix) :])
+        except InvalidInput:  # not an award id of this instance
+            return None
     if award is None:
         return None
     from microcred.ownership import sharing

@@ -3,18 +3,20 @@ badge, a JSON credential or a JWT), and public evidence files."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
 from microcred import urls
 from microcred.awards import queries as awards
 from microcred.errors import InvalidInput, NotFound
 from microcred.vc.baking import BakingError, looks_baked, unbake
-from microcred.web import negotiation, vc_api
+from microcred.web import negotiation, pagecache, vc_api
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
 from microcred.web.presenters import CredentialView, present
@@ -33,7 +35,30 @@ def render_verdict(
     *,
     status_code: int = 200,
 ) -> Response:
-    response: Response = templates.TemplateResponse(request, "credential.html", {"view": view}, status_code=status_code)
+    """A verdict page (the credential page, the verify form's results): its content, then the layout around it."""
+    return render_fragment(request, templates, render_content(request, templates, view), status_code=status_code)
+
+
+def page_language(request: Request) -> str:
+    """The language the request's pages are rendered in (what the layout's ``lang`` and ``_`` use)."""
+    from microcred.i18n import current_language
+
+    state = request.scope.get("state") or {}
+    language: str = state.get("language") or current_language()
+    return language
+
+
+def render_content(request: Request, templates: Any, view: CredentialView) -> pagecache.Fragment:
+    """The page's content block (credential_content.html): a function of the view and the language only."""
+    html = templates.env.get_template("credential_content.html").render(view=view, lang=page_language(request))
+    return pagecache.Fragment(html=html, verified=view.verified, title=view.title)
+
+
+def render_fragment(
+    request: Request, templates: Any, fragment: pagecache.Fragment, *, status_code: int = 200
+) -> Response:
+    context = {"content": Markup(fragment.html), "verified": fragment.verified, "title": fragment.title}
+    response: Response = templates.TemplateResponse(request, "credential.html", context, status_code=status_code)
     return response
 
 
@@ -71,7 +96,10 @@ def get_credential(
 
     erased = award_erased(session, award)
     viewer = user_from_cookie(request, session)
-    if erased or not sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None):
+    choice = sharing.share_choice(session, award.id)  # read once: visibility, the shown document, the cache key
+    if erased or not (
+        choice.public or sharing.visible_to(session, award, viewer.earner_id if viewer is not None else None)
+    ):
         return _withheld(request, templates, award, erased=erased, html=chosen == negotiation.HTML)
     if chosen is None:
         return JSONResponse(
@@ -88,7 +116,7 @@ def get_credential(
         return Response(award.credential_jwt, media_type=negotiation.VC_JWT, headers=vary)
     if chosen != negotiation.HTML:
         return Response(award.credential_json, media_type=negotiation.JSON_LD, headers=vary)
-    response = _verification_page(request, session, settings, templates, award)
+    response = _verification_page(request, session, settings, templates, award, choice)
     response.headers["Vary"] = "Accept"
     return response
 
@@ -117,21 +145,69 @@ def _withheld(request: Request, templates: Any, award: Any, *, erased: bool, htm
     return JSONResponse({"error": message}, status_code=410 if erased else 403, headers={"Vary": "Accept"})
 
 
-def _verification_page(request: Request, session: Any, settings: Any, templates: Any, award: Any) -> Response:
-    """The credential's public page: verified now, shown as its earner chose to share it, with a QR code."""
+def _verification_page(
+    request: Request, session: Any, settings: Any, templates: Any, award: Any, choice: Any
+) -> Response:
+    """The credential's public page: verified now, shown as its earner chose to share it, with a QR code. Its
+    content is kept in this process's page cache (web/pagecache.py) under everything it depends on; a page that is
+    only visible because its earner is the viewer (a non-public credential) is never kept."""
+    from microcred.vc import memo
+
+    key = _page_key(session, settings, award, choice, page_language(request))
+    cacheable = choice.public and memo.enabled()  # memo.disabled(): the uncached baseline of `make bench`
+    fragment = pagecache.page_cache.get(key) if cacheable else None
+    if fragment is None:
+        document = awards.credential_document(award)
+        view = _credential_view(request, session, settings, award, document, choice)
+        fragment = render_content(request, templates, view)
+        if cacheable:
+            pagecache.page_cache.put(key, fragment, document=document)
+    return render_fragment(request, templates, fragment)
+
+
+def _page_key(session: Any, settings: Any, award: Any, choice: Any, language: str) -> tuple[Any, ...]:
+    """Everything the page's content depends on besides time: the database and the instance's address, the award
+    and the exact bytes of its credential (and whether it has a JWT form), the earner's sharing choices and the
+    name they show, the language, and the instance stamp the verifier keeps its reads under (every status list's
+    version: revocations, suspensions, reinstatements; every signing key's state: rotations, compromises). The stamp
+    is read before the verification, so a page rendered from newer state is at worst filed under an older stamp,
+    which the next request no longer asks for."""
+    from microcred.issuers.services import keys_stamp
+    from microcred.ownership import sharing
+    from microcred.status.services import lists_stamp
+
+    shown_name = sharing.shown_name(session, award) if choice.public and choice.show_name else None
+    return (
+        str(session.get_bind().url),
+        settings.base_url,
+        str(award.id),
+        hashlib.sha256(award.credential_json.encode("utf-8")).hexdigest(),
+        bool(award.credential_jwt),
+        choice.public,
+        choice.show_name,
+        choice.hidden_evidence,
+        shown_name,
+        language,
+        lists_stamp(session),
+        keys_stamp(session),
+    )
+
+
+def _credential_view(
+    request: Request, session: Any, settings: Any, award: Any, document: dict[str, Any], choice: Any
+) -> CredentialView:
     from microcred.ownership import sharing
 
-    document = awards.credential_document(award)
     result = vc_api.verify(settings, request.app.state.session_factory, document)
     shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
     page = present(shown, result.verified, list(result.checks), result.format, result.nested)
-    view = enrich(page, session, settings.base_url)
+    view = enrich(page, session, settings.base_url, award=award)
     page_url = urls.credential_url(award.id, settings.base_url)
     view.page_url = page_url
     view.qr_svg = qr_svg(page_url, title=f"QR code linking to {page_url}")
     view.json_url = page_url + "?format=json"
     view.jwt_url = page_url + "?format=jwt" if award.credential_jwt else None
-    return render_verdict(request, templates, view)
+    return view
 
 
 def render_private(request: Request, templates: Any, award: Any, *, erased: bool) -> Response:
