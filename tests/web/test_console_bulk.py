@@ -263,6 +263,19 @@ def test_the_template_and_french(staff: TestClient, world: World) -> None:
     assert "Ne peut pas être délivrée" in batch and "unknown achievement code 'NOPE'" in batch  # reasons: English
 
 
+def test_a_refused_file_is_explained_in_french_with_this_pages_template(staff: TestClient, world: World) -> None:
+    staff.cookies.set("lang", "fr")
+    empty = text_of(upload(staff, b"").text)
+    assert "le fichier est vide : il faut une ligne d’en-tête et au moins une ligne" in empty
+    assert "(voir le modèle à télécharger sur cette page)" in empty and "microcred awards bulk" not in empty
+    unknown = text_of(upload(staff, csv_bytes(["email", "grade"], ["a@example.org", "A"])).text)
+    assert "colonne(s) inconnue(s) : grade. Les colonnes sont earner_name, email" in unknown
+    assert "microcred awards bulk" not in unknown
+    staff.cookies.set("lang", "en")
+    english = text_of(upload(staff, b"").text)
+    assert "(see the template you can download on this page)" in english and "microcred awards bulk" not in english
+
+
 def test_the_body_limit_is_per_path(tmp_path: Path, factory: sessionmaker[Session], world: World) -> None:
     from microcred.web.app import create_app
 
@@ -298,6 +311,10 @@ def test_the_body_limit_is_per_path(tmp_path: Path, factory: sessionmaker[Sessio
         too_big = upload(client, big * 3)  # over the path's limit: refused before it is read, as a page
         assert too_big.status_code == 413 and too_big.headers["content-type"].startswith("text/html")
         assert "What you sent is too large: the limit is 195 KB" in text_of(too_big.text)
+        client.cookies.set("lang", "fr")  # sizes in French: a decimal comma and French units
+        over_fr = text_of(upload(client, big + big[-90_000:]).text)
+        assert "le fichier dépasse la limite de 195 Ko (200000 octets)" in over_fr, over_fr[:400]
+        assert "trop volumineux : la limite est de 195 Ko" in text_of(upload(client, big * 3).text)
         client.cookies.set("lang", "fr")
         assert "trop volumineux" in text_of(upload(client, big * 3).text)
         api_big = client.post("/api/award-batches", files={"file": ("a.csv", big * 3)}, headers=auth)

@@ -30,6 +30,29 @@ _OUTCOME = re.compile(r"outcome_([1-9][0-9]?)")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEPARATORS = (",", ";", "\t")
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+CLI_TEMPLATE = "`microcred awards bulk --template`"  # where the template is, as the command line and API say it
+
+
+def N_(message: str) -> str:  # marks a message for the French catalogue; pages translate it when they show it
+    return message
+
+
+class Size(int):
+    """A number of bytes shown as KB or MB (``str``: English; a page formats it in its reader's language)."""
+
+    def __str__(self) -> str:
+        return _megabytes(int(self))
+
+
+class FileRefused(InvalidInput):
+    """The whole file is refused. ``str()`` is the English message (command line, API); ``template`` (marked for
+    the catalogue) and ``values`` let a page say it in its reader's language, and name where its own template is
+    instead of the command line (the value ``template``)."""
+
+    def __init__(self, message: str, /, **values: Any) -> None:
+        self.template = message
+        self.values: dict[str, Any] = values
+        super().__init__(message % {name: str(value) for name, value in values.items()} if values else message)
 
 
 @dataclass(frozen=True)
@@ -67,9 +90,9 @@ def column_name(raw: str) -> str:
 
 def _size(data: bytes, max_bytes: int) -> None:
     if len(data) > max_bytes:
-        raise InvalidInput(
-            f"the file is larger than the limit of {_megabytes(max_bytes)} ({max_bytes} bytes): "
-            "split it into smaller files"
+        raise FileRefused(
+            N_("the file is larger than the limit of %(limit)s (%(bytes)s bytes): split it into smaller files"),
+            limit=Size(max_bytes), bytes=max_bytes,
         )
 
 
@@ -81,23 +104,24 @@ def _megabytes(count: int) -> str:
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise InvalidInput(
-            "this is a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file: "
-            "save it as \"CSV UTF-8\" and upload that"
+        raise FileRefused(
+            N_("this is a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file: save it as \"CSV UTF-8\" and "
+               "upload that")
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidInput("the file is UTF-16 text: save it as \"CSV UTF-8\" and upload that")
+        raise FileRefused(N_("the file is UTF-16 text: save it as \"CSV UTF-8\" and upload that"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(
-            f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} cannot be read. "
-            "Save it as \"CSV UTF-8\" (in Excel: File > Save As > CSV UTF-8), or convert it to UTF-8 from its "
-            "encoding (often Windows-1252 or Latin-1)"
+        raise FileRefused(
+            N_("the file is not UTF-8 text: byte %(byte)s on line %(line)s cannot be read. Save it as \"CSV UTF-8\" "
+               "(in Excel: File > Save As > CSV UTF-8), or convert it to UTF-8 from its encoding (often "
+               "Windows-1252 or Latin-1)"),
+            byte=f"0x{data[exc.start]:02X}", line=line,
         ) from None
     if "\x00" in text:
-        raise InvalidInput("the file contains NUL characters: it is not a CSV text file")
+        raise FileRefused(N_("the file contains NUL characters: it is not a CSV text file"))
     return text
 
 
@@ -123,9 +147,10 @@ def _records(text: str, separator: str) -> list[list[str]]:
         for record in reader:
             records.append(record)
     except csv.Error as exc:
-        raise InvalidInput(
-            f"the file cannot be read as CSV near line {reader.line_num}: {exc} "
-            "(a cell with a quote, separator or line break inside must be quoted, with its quotes doubled)"
+        raise FileRefused(
+            N_("the file cannot be read as CSV near line %(line)s: %(error)s (a cell with a quote, separator or line "
+               "break inside must be quoted, with its quotes doubled)"),
+            line=reader.line_num, error=exc,
         ) from None
     return records
 
@@ -135,18 +160,19 @@ def check_columns(raw: Sequence[str]) -> tuple[str, ...]:
     columns = tuple(column_name(c) for c in raw)
     unnamed = [str(i + 1) for i, c in enumerate(columns) if not c]
     if unnamed:
-        raise InvalidInput(f"the header has no name for column(s) {', '.join(unnamed)}")
+        raise FileRefused(N_("the header has no name for column(s) %(columns)s"), columns=", ".join(unnamed))
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
-        raise InvalidInput(f"column(s) named more than once in the header: {', '.join(repeated)}")
+        raise FileRefused(N_("column(s) named more than once in the header: %(columns)s"), columns=", ".join(repeated))
     unknown = [raw[i].strip() for i, c in enumerate(columns) if c not in KNOWN_COLUMNS and outcome_number(c) is None]
     if unknown:
-        raise InvalidInput(
-            f"unknown column(s): {', '.join(unknown)}. The columns are {', '.join(KNOWN_COLUMNS)} and "
-            f"outcome_1 ... outcome_{MAX_OUTCOMES} (see `microcred awards bulk --template`)"
+        raise FileRefused(
+            N_("unknown column(s): %(unknown)s. The columns are %(known)s and outcome_1 ... outcome_%(max)s (see "
+               "%(template)s)"),
+            unknown=", ".join(unknown), known=", ".join(KNOWN_COLUMNS), max=MAX_OUTCOMES, template=CLI_TEMPLATE,
         )
     if not any(c in columns for c in ("email", "earner_id")):
-        raise InvalidInput("the file has no email or earner_id column: each row must name its earner")
+        raise FileRefused(N_("the file has no email or earner_id column: each row must name its earner"))
     return columns
 
 
@@ -168,16 +194,16 @@ def read_csv(data: bytes, *, max_bytes: int) -> Table:
     _size(data, max_bytes)
     text = _decode(data)
     if not text.strip():
-        raise InvalidInput(
-            "the file is empty: it needs a header line and at least one row (`microcred awards bulk --template` "
-            "prints one)"
+        raise FileRefused(
+            N_("the file is empty: it needs a header line and at least one row (see %(template)s)"),
+            template=CLI_TEMPLATE,
         )
     separator = _separator(text)
     records = _records(text, separator)
     columns = check_columns(records[0])
     rows = [_row(n, columns, record) for n, record in enumerate(records[1:], start=1) if any(c.strip() for c in record)]
     if not rows:
-        raise InvalidInput("the file has a header line but no rows under it")
+        raise FileRefused(N_("the file has a header line but no rows under it"))
     return Table(columns=columns, rows=rows, separator=separator)
 
 

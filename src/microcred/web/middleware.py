@@ -39,8 +39,15 @@ def bulk_upload_limits(max_bulk_file_bytes: int) -> dict[tuple[str, str], int]:
 
 
 def megabytes(count: int) -> str:
-    """A size as people read it: ``50 MB``, ``195 KB``."""
-    return f"{count / (1024 * 1024):.3g} MB" if count >= 1024 * 1024 else f"{count / 1024:.3g} KB"
+    """A size as people read it, in the current language: ``50 MB``, ``195 KB``; ``0,098 Ko`` in French."""
+    from babel.numbers import format_decimal
+
+    from microcred.i18n import current_language
+    from microcred.i18n import gettext as _
+
+    large = count >= 1024 * 1024
+    number = format_decimal(float(f"{count / (1024 * 1024 if large else 1024):.3g}"), locale=current_language())
+    return _("%(number)s MB", number=number) if large else _("%(number)s KB", number=number)
 
 
 class BodySizeLimitMiddleware:

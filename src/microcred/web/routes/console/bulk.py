@@ -150,6 +150,17 @@ def _read_form(session: Session, user: User, form: Form) -> tuple[UploadFile | N
     return upload, achievement
 
 
+def problem_text(exc: DomainError) -> str:
+    """Why a file is refused, in the reader's language, naming this page's template (not the command line's)."""
+    if not isinstance(exc, csvfile.FileRefused):
+        return str(exc)
+    values = {name: megabytes(value) if isinstance(value, csvfile.Size) else str(value)
+              for name, value in exc.values.items()}  # fmt: skip
+    if "template" in values:
+        values["template"] = _("the template you can download on this page")
+    return _(exc.template, **values)
+
+
 def _create(session: Session, settings: Settings, user: User, data: bytes, options: batches.Options) -> Any:
     """The batch and its dry run, committed; the message to show instead when the file cannot be used (nothing
     is kept then)."""
@@ -159,7 +170,7 @@ def _create(session: Session, settings: Settings, user: User, data: bytes, optio
         )
     except DomainError as exc:
         session.rollback()
-        return str(exc)
+        return exc  # said in the reader's language by the route (`problem_text`)
     if batch.organisation_id is not None and batch.organisation_id != user.organisation_id:
         session.rollback()  # one batch awards one organisation's achievements: only yours, here
         return _("This file names achievements of another organisation. You can only award your organisation's "
@@ -188,7 +199,8 @@ async def upload(
     made = await run_in_threadpool(_create, session, settings, user, content, options)
     if isinstance(made, uuid.UUID):
         return redirect(f"/console/awards/bulk/{made}")
-    return _upload_page(request, session, user, form=form, status_code=400, problem=made)
+    problem = problem_text(made) if isinstance(made, DomainError) else made
+    return _upload_page(request, session, user, form=form, status_code=400, problem=problem)
 
 
 def _achievement_names(session: Session, user: User) -> dict[uuid.UUID, str]:
