@@ -2,26 +2,40 @@
 
 `record()` runs inside the caller's transaction (services flush, never commit), so an event is logged exactly
 when what it describes is committed. The actor comes from `acting_as(...)` (CLI: ``cli:<user>``, web: ``api``).
+
+Appending locks the chain's single head row until the transaction ends. A long transaction recording many events
+(a bulk batch's chunk of 100 awards) would hold it from its first event on, and every other writer would wait:
+inside `chained_at_end(session)` the events are written unchained (a temporary negative ``seq``, in the caller's
+transaction and savepoints, so a rolled-back savepoint takes its events with it) and chained, in the order
+recorded, under ONE head lock when the block ends, just before the caller commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from microcred.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from microcred.db.base import utcnow
 
 _actor: ContextVar[str] = ContextVar("microcred_audit_actor", default="system")
+_DEFERRED = "microcred_audit_deferred"  # Session.info key: the open `chained_at_end` block of that session
+# Unchained entries take temporary seqs -(base + n), n < _SLOT, base a random multiple of _SLOT below 2**31 (seq is
+# a 32-bit integer): two transactions' unchained entries collide with odds of about 1 in 500,000 per pair of blocks
+# (the insert then fails and the caller's transaction is rolled back, as for any conflict).
+_SLOT = 4096
+_SLOTS = (2**31 - 1) // _SLOT - 1
 
 
 @contextmanager
@@ -71,6 +85,83 @@ def _lock_head(session: Session) -> AuditHead:
     return head
 
 
+@dataclass
+class _Deferred:
+    """The unchained entries of one `chained_at_end` block: the temporary seqs handed out, in order."""
+
+    base: int = 0
+    used: int = _SLOT
+    recorded: list[int] = field(default_factory=list)
+
+    def next_seq(self) -> int:
+        if self.used >= _SLOT:
+            self.base, self.used = (1 + secrets.randbelow(_SLOTS)) * _SLOT, 0
+        seq = -(self.base + self.used)
+        self.used += 1
+        self.recorded.append(seq)
+        return seq
+
+
+@contextmanager
+def chained_at_end(session: Session) -> Iterator[None]:
+    """Events recorded in ``session`` inside this block are chained when it ends, under one head lock, in the order
+    they were recorded (those of a savepoint rolled back meanwhile are gone with it). The head is then locked only
+    from the end of the block to the end of the caller's transaction: commit right after the block. If the block
+    raises, nothing is chained and the caller's transaction must roll back. A block inside another does nothing
+    more (the outer one chains)."""
+    if _DEFERRED in session.info:
+        yield
+        return
+    state = _Deferred()
+    session.info[_DEFERRED] = state
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+    _chain(session, state)
+
+
+def _chain(session: Session, state: _Deferred) -> None:
+    """Give the block's surviving entries their places in the chain: seq, prev_hash and hash, one statement."""
+    if not state.recorded:
+        return
+    session.flush()
+    table = cast(Table, AuditEntry.__table__)
+    found = {
+        row.seq: row
+        for row in session.execute(
+            select(table.c.seq, table.c.at, table.c.actor, table.c.action, table.c.subject, table.c.details)
+            .where(table.c.seq < 0)
+        )
+    }
+    order = [seq for seq in state.recorded if seq in found]
+    order += sorted(set(found) - set(order), reverse=True)  # never expected: unchained entries of no block
+    for entry in [o for o in session.identity_map.values() if isinstance(o, AuditEntry) and o.seq < 0]:
+        session.expunge(entry)  # the statement below moves them: read again from the database if needed
+    if not order:
+        return
+    head = _lock_head(session)
+    seq, prev = head.seq, head.hash
+    params = []
+    for temporary in order:
+        row = found[temporary]
+        seq += 1
+        digest = entry_hash(
+            seq=seq, at=row.at, actor=row.actor, action=row.action, subject=row.subject,
+            details=json.loads(row.details), prev_hash=prev,
+        )
+        params.append({"b_old": temporary, "b_seq": seq, "b_prev": prev, "b_hash": digest})
+        prev = digest
+    session.connection().execute(  # Core, executemany: the entries were expunged above
+        update(table)
+        .where(table.c.seq == bindparam("b_old"))
+        .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash")),
+        params,
+    )
+    head.seq, head.hash = seq, prev
+    session.flush()
+
+
 def record(
     session: Session,
     action: str,
@@ -79,11 +170,21 @@ def record(
     *,
     actor: str | None = None,
 ) -> AuditEntry:
-    """Append one event to the chain, in the caller's transaction."""
-    head = _lock_head(session)  # the locked row, as committed by whoever appended last
+    """Append one event to the chain, in the caller's transaction (inside `chained_at_end`: written now, chained
+    when the block ends; the entry's ``seq`` and hashes are temporary until then)."""
     at = utcnow()
     payload = dict(details or {})
     who = actor or current_actor()
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, _Deferred):
+        unchained = AuditEntry(
+            seq=deferred.next_seq(), at=at, actor=who[:200], action=action, subject=subject,
+            details=canonical_json(payload), prev_hash="", hash=f"unchained:{uuid.uuid4().hex}",
+        )
+        session.add(unchained)
+        session.flush()
+        return unchained
+    head = _lock_head(session)  # the locked row, as committed by whoever appended last
     seq = head.seq + 1
     digest = entry_hash(
         seq=seq, at=at, actor=who, action=action, subject=subject, details=payload, prev_hash=head.hash

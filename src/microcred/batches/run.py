@@ -11,6 +11,11 @@ Exactly once per row, whatever stops the process:
 - a row the pipeline refuses (a `DomainError` or a standards error) is marked failed with the message and the others
   go on; any other error (the database went away, the process is stopping) rolls the chunk back whole.
 
+Two workers' chunks run side by side: a chunk's audit entries are chained when it ends (`audit.chained_at_end`),
+so the audit chain's head is locked only for the chunk's last statements and its commit, not for the whole chunk.
+Starting to run a batch with more than one chunk of rows on PostgreSQL queues more jobs for it (``fan_out``, the
+job's `tasks.parallel()`), so that many workers share its rows; the last to see no pending row finishes it.
+
 Cancellation: a chunk holds the batch row FOR SHARE while it runs and checks the batch is still running; `cancel`
 locks it for update, so it waits for chunks in flight and no chunk starts after it.
 """
@@ -149,11 +154,13 @@ def run_chunk(factory: sessionmaker[Session], settings: Settings, batch_id: uuid
             return ChunkResult(stopped=batch.state)
         claimed = _claim(session, batch.id, chunk_size)
         chunk = _Chunk(session, batch, issuing.Signing(settings.base_url, master_key))
-        with audit.acting_as(batch.created_by):
-            outcomes = [_issue_row(chunk, row) for row in claimed]
-        from microcred.batches import notify  # the award mails (batch.notify): one job per chunk, in its transaction
+        with audit.chained_at_end(session):  # the head is locked from the end of the chunk to its commit only
+            with audit.acting_as(batch.created_by):
+                outcomes = [_issue_row(chunk, row) for row in claimed]
+            from microcred.batches import notify  # award mails (batch.notify): one job per chunk, in its transaction
 
-        notify.queue_mails(session, batch, [row for row, done in zip(claimed, outcomes, strict=True) if done is True])
+            issued = [row for row, done in zip(claimed, outcomes, strict=True) if done is True]
+            notify.queue_mails(session, batch, issued)
         remaining = bool(
             session.scalar(
                 select(
@@ -171,13 +178,33 @@ def run_chunk(factory: sessionmaker[Session], settings: Settings, batch_id: uuid
         )
 
 
-def begin(factory: sessionmaker[Session], batch_id: uuid.UUID) -> str:
-    """A queued batch is running from now; returns the batch's state (only ``running`` is worth running)."""
+def begin(factory: sessionmaker[Session], batch_id: uuid.UUID, *, fan_out: int = 1,
+          chunk_size: int = CHUNK_SIZE) -> str:
+    """A queued batch is running from now; returns the batch's state (only ``running`` is worth running). On
+    PostgreSQL, ``fan_out - 1`` more jobs for the batch are queued with that change (at most one per chunk of
+    pending rows after the first), so other workers take a share of its rows."""
     with session_scope(factory) as session:
         batch = services.lock_batch(session, batch_id)
         if batch.state == BatchState.QUEUED:
             batch.state, batch.started_at = BatchState.RUNNING.value, utcnow()
+            _fan_out(session, batch, fan_out, chunk_size)
         return batch.state
+
+
+def _fan_out(session: Session, batch: AwardBatch, jobs_wanted: int, chunk_size: int) -> None:
+    """More jobs of the same batch, queued in the transaction that starts running it (they exist if it commits).
+    Only on PostgreSQL: SQLite runs one writer at a time, so more jobs would only wait for each other."""
+    if jobs_wanted <= 1 or session.get_bind().dialect.name != "postgresql":
+        return
+    pending = batch.row_count - batch.refused_count
+    extra = min(jobs_wanted, -(-pending // max(chunk_size, 1))) - 1
+    if extra <= 0:
+        return
+    from microcred.batches import tasks
+
+    for _ in range(extra):
+        tasks.enqueue_run(session, batch.id)
+    log.info("batch %s: %d more job(s) queued to share its %d rows", batch.id, extra, pending)
 
 
 def finish(factory: sessionmaker[Session], batch_id: uuid.UUID) -> str:
@@ -216,11 +243,13 @@ def _retrying(step: Callable[[], ChunkResult]) -> ChunkResult:
 
 
 def run_batch(factory: sessionmaker[Session], settings: Settings, batch_id: uuid.UUID | str, *,
-              chunk_size: int = CHUNK_SIZE, progress: Callable[[ChunkResult], None] | None = None) -> str:
+              chunk_size: int = CHUNK_SIZE, progress: Callable[[ChunkResult], None] | None = None,
+              fan_out: int = 1) -> str:
     """Run a started batch to its end, chunk after chunk; harmless to call again, or from several workers at once
-    (each takes rows the others do not hold). Returns the batch's state (``finished`` when no row is pending)."""
+    (each takes rows the others do not hold). Returns the batch's state (``finished`` when no row is pending).
+    ``fan_out``: how many jobs should share the batch when this call starts running it (`begin`)."""
     batch_uuid = batch_id if isinstance(batch_id, uuid.UUID) else uuid.UUID(str(batch_id))
-    state = begin(factory, batch_uuid)
+    state = begin(factory, batch_uuid, fan_out=fan_out, chunk_size=chunk_size)
     if state != BatchState.RUNNING:
         return state
     while True:
