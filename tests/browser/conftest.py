@@ -44,6 +44,7 @@ class Server:
     mailbox: Mailbox
     org_id: str
     db_url: str = ""  # for tests that seed their own records (issue 7: partner reviewers)
+    settings: Any = None  # the server's settings (its master key): for tests that run its jobs elsewhere
 
 
 # Module scope (there is one browser test module): Playwright's sync API keeps an event loop running in the main
@@ -125,7 +126,7 @@ def server(
     app = create_app(settings=settings, session_factory=factory)
     try:
         with serve_in_thread(app, port):
-            yield Server(base_url, backend, browser_mailbox, org_id, url)
+            yield Server(base_url, backend, browser_mailbox, org_id, url, settings)
     finally:
         engine.dispose()
         if drop is not None:

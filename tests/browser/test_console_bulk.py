@@ -26,6 +26,9 @@ TEXT = {
         "resume": "Update the progress again",
         "state_over": "State: Cancelled",
         "already": "is already cancelled",
+        "finished": "State: Finished",
+        "final": "Show the final state of every row",
+        "row_issued": "Award issued",
     },
     "fr": {
         "choose": "Choisissez le fichier CSV à téléverser.",
@@ -38,6 +41,9 @@ TEXT = {
         "pause": "Arrêter la mise à jour de l’avancement",
         "resume": "Reprendre la mise à jour de l’avancement",
         "state_over": "État : Annulé",
+        "finished": "État : Terminé",
+        "final": "Afficher l’état final de chaque ligne",
+        "row_issued": "Attestation délivrée",
         "already": "is already cancelled",
     },
 }
@@ -148,4 +154,40 @@ def test_bulk_award_in_the_browser(browser: Any, server: Server, language: str) 
     main = page.inner_text("main")
     assert t["already"] in main and t["cancel"] not in main and t["issue"] not in main
     check(page, "bulk-cancelled")
+
+    # -- the same file again, started, and issued by a worker elsewhere while the page watches ------------------
+    page.goto("/console/awards/bulk")
+    page.set_input_files("#file", {"name": "cohort.csv", "mimeType": "text/csv", "buffer": _cohort(code, suffix)})
+    page.locator("form[enctype] button[type=submit]").click()
+    page.wait_for_url("**/console/awards/bulk/*")
+    page.get_by_role("button", name=t["issue"]).click()
+    page.wait_for_url("**done=started")
+    batch_id = page.url.split("?")[0].rsplit("/", 1)[1]
+    _run_elsewhere(server, batch_id)
+    page.wait_for_function(f"() => document.getElementById('progress').innerText.includes({t['finished']!r})")
+    check(page, "bulk-finished-live")
+    page.get_by_role("link", name=t["final"]).click()
+    page.wait_for_load_state("load")
+    rows = page.locator("table tbody tr")
+    issued = [rows.nth(i) for i in range(rows.count()) if t["row_issued"] in rows.nth(i).inner_text()]
+    assert len(issued) == 2, page.inner_text("main")
+    for row in issued:  # each issued row links to its award's public page
+        href = row.locator("a[href*='/credentials/']").first.get_attribute("href")
+        assert href and "/credentials/" in href
+    assert t["cancel"] not in page.inner_text("main") and t["issue"] not in page.inner_text("main")
+    results = page.locator("a[href$='/results.csv']")
+    assert results.count() == 1
+    check(page, "bulk-finished")
     context.close()
+
+
+def _run_elsewhere(server: Server, batch_id: str) -> None:
+    """The batch's job run by a worker elsewhere (the browser tests' server has no lifespan, hence no worker)."""
+    from microcred import db
+    from microcred.batches import run
+
+    engine = db.make_engine(server.db_url)
+    try:
+        assert run.run_batch(db.session_factory(engine), server.settings, batch_id) == "finished"
+    finally:
+        engine.dispose()

@@ -55,7 +55,7 @@ BATCH_STATES = {
 }
 ROW_STATES = {
     "pending": N_("Will be issued"),
-    "issued": N_("Issued"),
+    "issued": N_("Award issued"),  # not "Issued": that msgid is the "Issued on" column elsewhere
     "refused": N_("Cannot be issued"),
     "failed": N_("Failed"),
 }
