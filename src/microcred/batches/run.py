@@ -183,6 +183,10 @@ def begin(factory: sessionmaker[Session], batch_id: uuid.UUID, *, fan_out: int =
     """A queued batch is running from now; returns the batch's state (only ``running`` is worth running). On
     PostgreSQL, ``fan_out - 1`` more jobs for the batch are queued with that change (at most one per chunk of
     pending rows after the first), so other workers take a share of its rows."""
+    with session_scope(factory) as session:  # already running (another worker began it): no lock to wait for
+        state = services.get_batch(session, batch_id).state
+    if state != BatchState.QUEUED:
+        return state
     with session_scope(factory) as session:
         batch = services.lock_batch(session, batch_id)
         if batch.state == BatchState.QUEUED:
@@ -208,7 +212,14 @@ def _fan_out(session: Session, batch: AwardBatch, jobs_wanted: int, chunk_size: 
 
 
 def finish(factory: sessionmaker[Session], batch_id: uuid.UUID) -> str:
-    """A running batch without pending rows is finished (its counts stored); returns the batch's state."""
+    """A running batch without pending rows is finished (its counts stored); returns the batch's state.
+
+    Pending rows (maybe held by another worker's chunk) are looked for first without locking the batch row: locking
+    it waits for every chunk in flight (they hold it FOR SHARE), and the worker holding them finishes the batch."""
+    with session_scope(factory) as session:
+        found = services.counts(session, batch_id)
+        if found[RowState.PENDING]:
+            return services.get_batch(session, batch_id).state
     with session_scope(factory) as session:
         batch = services.lock_batch(session, batch_id)
         if batch.state != BatchState.RUNNING:
