@@ -32,6 +32,7 @@ from microcred.web.routes.backpack import credentials as backpack_credentials
 from microcred.web.routes.backpack import ownership as backpack_ownership
 from microcred.web.routes.backpack import transcripts as backpack_transcripts
 from microcred.web.routes.console import accounts as console_accounts
+from microcred.web.routes.console import award_detail as console_award_detail
 from microcred.web.routes.console import awards as console_awards
 from microcred.web.routes.console import bulk as console_bulk
 from microcred.web.routes.console import catalog as console_catalog
@@ -72,6 +73,7 @@ ROUTE_MODULES = (
     console_earners,
     console_bulk,
     console_awards,
+    console_award_detail,
     backpack_credentials,
     public_status,
     api_status,
