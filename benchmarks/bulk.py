@@ -315,3 +315,36 @@ def run(section: Section, root: Path, *, postgres_rows: int, sqlite_rows: int, t
     lite.figure.extra["wall_vs_pure_signing"] = _times(lite.figure, lite_baseline)
     section.add(lite_case, "batch, microcred serve's embedded worker", lite.figure, vs=SIGN)
     return section
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.bulk [--rows N] [--sqlite-rows M] [--json FILE]`: only the bulk rows (what `make bench`
+    runs in section 4), printed as a table and optionally written as JSON."""
+    import argparse
+    import sys
+    import tempfile
+
+    from rich.console import Console
+
+    from benchmarks.report import environment, print_section, write_json
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bulk", description=main.__doc__)
+    parser.add_argument("--rows", type=int, default=10_000, help="rows of the PostgreSQL batch (default 10,000)")
+    parser.add_argument("--sqlite-rows", type=int, default=2_000, help="rows of the SQLite batch (default 2,000)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    env = environment()
+    section = Section("issuing", "4. Issuing in bulk vs pure signing")
+    with tempfile.TemporaryDirectory(prefix="microcred-bench-") as tmp:
+        try:
+            run(section, Path(tmp), postgres_rows=args.rows, sqlite_rows=args.sqlite_rows)
+        except Exception as exc:  # a bench reports what broke
+            section.failed(exc)
+    print_section(section, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+    if args.json is not None:
+        write_json(args.json, [section], quick=False, env=env)
+    return 1 if section.error else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -22,6 +22,7 @@ from microcred.audit import services as audit
 from microcred.audit.models import AuditEntry
 from microcred.batches import run, tasks
 from microcred.db import session_scope
+from microcred.settings import Settings
 
 WORKER = """
 import json, sys, time
@@ -140,3 +141,30 @@ def test_an_open_deferred_block_does_not_hold_the_chain_head(factory: sessionmak
         entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
         assert [(e.seq, e.action) for e in entries] == [(1, "test.other"), (2, "test.chunk")]
         assert audit.verify_chain(session).intact
+
+
+def test_a_chunk_takes_reserved_status_entries_and_deletes_those_no_award_holds(
+    factory: sessionmaker[Session], world: World, settings: Settings
+) -> None:
+    from microcred.status import services as status
+    from microcred.status.models import StatusEntry
+
+    with session_scope(factory) as session:
+        reservation = status.reserve(session, world.org_id, 3)
+    assert reservation.awards == 3 and all(len(ids) == 3 for ids in reservation.ids.values())
+    reserved = {i for ids in reservation.ids.values() for i in ids}
+    batch_id = make_batch(factory, cohort(2))
+    assert run.begin(factory, batch_id) == "running"
+    with session_scope(factory) as session, status.using_reservation(session, reservation):
+        taken = status.allocate_for_award(session, world.org_id)
+        assert {e.id for e in taken.entries} <= reserved and [e.purpose for e in taken.entries] == [
+            "revocation", "suspension"]
+        with pytest.raises(RuntimeError), session.begin_nested():  # a row rolled back after taking its entries
+            status.allocate_for_award(session, world.org_id)
+            raise RuntimeError("the row failed")
+    with factory() as session:  # nothing attached: every reserved entry was deleted when the block ended
+        assert session.scalars(select(StatusEntry.id).where(StatusEntry.id.in_(reserved))).all() == []
+    assert run.run_batch(factory, settings, batch_id) == "finished"  # a chunk reserves its own: 2 awards, no gap
+    check_exactly_once(factory, batch_id, 2)
+    with factory() as session:
+        assert len(session.scalars(select(StatusEntry.id)).all()) == 4

@@ -3,7 +3,10 @@
 Exactly once per row, whatever stops the process:
 - a chunk of rows is ONE transaction: each row's award, its status entries, its audit entry, a new earner and the
   row's change of state commit together or not at all, so a crash anywhere leaves every row either issued (with its
-  award) or still pending, never half-written; running again picks up the pending rows;
+  award) or still pending, never half-written; running again picks up the pending rows. The chunk's status entries
+  are reserved in one step (`status.reserve`): on PostgreSQL just before, in a short transaction of their own (so
+  chunks never wait on each other's uncommitted entries), on SQLite in the chunk's transaction; those no row took
+  are deleted when the chunk commits, and left unattached (gaps, never reused) if it never does;
 - rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (two workers never take the same row;
   SQLite serialises writers), and every change of state is a guarded ``UPDATE ... WHERE state = 'pending'``: a row
   that is no longer pending is left alone and its award (if any was being made) rolled back;
@@ -26,10 +29,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +48,7 @@ from microcred.errors import DomainError, NotFound
 from microcred.issuers import keystore
 from microcred.issuers import services as issuers
 from microcred.settings import Settings
+from microcred.status import services as status
 from microcred.vc.errors import VCError
 
 log = logging.getLogger(__name__)
@@ -143,19 +148,45 @@ def _issue_row(chunk: _Chunk, row: AwardBatchRow) -> bool | None:
     return True
 
 
+def _engine_dialect(factory: sessionmaker[Session]) -> str:
+    bind = factory.kw.get("bind")
+    return str(getattr(getattr(bind, "dialect", None), "name", ""))
+
+
+def _reserve(factory: sessionmaker[Session], batch_id: uuid.UUID, chunk_size: int) -> status.Reservation | None:
+    """The status entries of the next chunk's awards, reserved and committed before the chunk starts (one step per
+    purpose instead of one per award; a chunk that never commits leaves them as gaps, never reused)."""
+    with session_scope(factory) as session:
+        batch = session.get(AwardBatch, batch_id)
+        if batch is None or batch.state != BatchState.RUNNING or batch.organisation_id is None:
+            return None
+        pending = select(AwardBatchRow.id).where(
+            AwardBatchRow.batch_id == batch_id, AwardBatchRow.state == RowState.PENDING.value
+        ).limit(chunk_size).subquery()
+        count = int(session.scalar(select(func.count()).select_from(pending)) or 0)
+        return status.reserve(session, batch.organisation_id, count) if count else None
+
+
 def run_chunk(factory: sessionmaker[Session], settings: Settings, batch_id: uuid.UUID | str,
               chunk_size: int = CHUNK_SIZE) -> ChunkResult:
     """Issue the next pending rows of a running batch (at most ``chunk_size``), in one transaction."""
     batch_uuid = batch_id if isinstance(batch_id, uuid.UUID) else uuid.UUID(str(batch_id))
     master_key = keystore.load_master_key(settings)
+    postgresql = _engine_dialect(factory) == "postgresql"
+    reservation = _reserve(factory, batch_uuid, chunk_size) if postgresql else None
     with session_scope(factory) as session:
         batch = _batch_for_chunk(session, batch_uuid)
         if batch.state != BatchState.RUNNING:
             return ChunkResult(stopped=batch.state)
         claimed = _claim(session, batch.id, chunk_size)
+        if not postgresql and claimed and batch.organisation_id is not None:  # one writer: no one to wait for
+            reservation = status.reserve(session, batch.organisation_id, len(claimed))
         chunk = _Chunk(session, batch, issuing.Signing(settings.base_url, master_key))
+        reserved: AbstractContextManager[None] = (
+            status.using_reservation(session, reservation) if reservation is not None else nullcontext()
+        )
         with audit.chained_at_end(session):  # the head is locked from the end of the chunk to its commit only
-            with audit.acting_as(batch.created_by):
+            with reserved, audit.acting_as(batch.created_by):
                 outcomes = [_issue_row(chunk, row) for row in claimed]
             from microcred.batches import notify  # award mails (batch.notify): one job per chunk, in its transaction
 

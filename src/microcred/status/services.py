@@ -6,6 +6,12 @@ makes the second inserter wait and then fail) rolls back the savepoint and retri
 random picks keep colliding the free indexes are read and one of them is drawn; a list with none left is marked
 full and the next list of that organisation and purpose is started (again under a unique constraint).
 
+Bulk issuance reserves a chunk's indexes in one step (`reserve`, in a short transaction of its own, so that two
+workers' chunks never wait on each other's uncommitted entries); inside `using_reservation`, `allocate_for_award`
+takes reserved entries instead of inserting new ones, and entries left unattached when the chunk commits are
+deleted (they were never in a committed credential). A chunk that never commits leaves its reserved entries
+unattached: gaps, never reused by a credential.
+
 List credentials are signed lazily, when served, and only when a bit changed (``version``) or the
 organisation's active key changed since the last signature.
 """
@@ -16,11 +22,13 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +42,8 @@ from microcred.vc.statuslist import MIN_ENTRIES, Bitstring, status_entry, status
 
 LIST_SIZE = MIN_ENTRIES  # 131,072 entries (16 KiB): the spec's minimum, for herd privacy
 RANDOM_TRIES = 16
+RESERVE_TRIES = 5
+_RESERVATION = "microcred_status_reservation"  # Session.info key: the reservation `using_reservation` hands out
 LIST_TTL_SECONDS = 300  # how long verifiers may cache a list (Cache-Control max-age and the list's ttl)
 
 
@@ -150,8 +160,120 @@ class AllocatedStatus:
 
 
 def allocate_for_award(session: Session, org_id: uuid.UUID) -> AllocatedStatus:
-    """A revocation and a suspension entry, in that order."""
+    """A revocation and a suspension entry, in that order (reserved ones inside `using_reservation`)."""
+    reservation = session.info.get(_RESERVATION)
+    if isinstance(reservation, _Handing):
+        taken = reservation.take(org_id)
+        if taken is not None:
+            return AllocatedStatus(taken)
     return AllocatedStatus(tuple(allocate(session, org_id, purpose) for purpose in STATUS_PURPOSES))
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Entries reserved for ``awards`` awards of one organisation: ids by purpose (each purpose's list in order)."""
+
+    org_id: uuid.UUID
+    ids: dict[str, tuple[uuid.UUID, ...]]
+
+    @property
+    def awards(self) -> int:
+        return min((len(ids) for ids in self.ids.values()), default=0) if len(self.ids) == len(STATUS_PURPOSES) else 0
+
+
+def _free_sample(session: Session, lst: StatusList, count: int) -> list[int] | None:
+    """``count`` distinct random indexes not used in ``lst`` (as committed now); None when it has too few left."""
+    used = set(session.scalars(select(StatusEntry.list_index).where(StatusEntry.status_list_id == lst.id)))
+    if lst.size - len(used) < 2 * count:
+        return None  # (nearly) full: the per-award path marks it full and opens the next list
+    picked: set[int] = set()
+    while len(picked) < count:
+        index = secrets.randbelow(lst.size)
+        if index not in used:
+            picked.add(index)
+    return list(picked)
+
+
+def _reserve_purpose(session: Session, org_id: uuid.UUID, purpose: str, count: int) -> tuple[uuid.UUID, ...]:
+    for _ in range(RESERVE_TRIES):
+        lst = _open_list(session, org_id, purpose)
+        indexes = _free_sample(session, lst, count)
+        if indexes is None:
+            return ()
+        entries = [
+            StatusEntry(id=uuid.uuid4(), status_list_id=lst.id, list_index=i, purpose=purpose, is_set=False)
+            for i in indexes
+        ]
+        try:
+            with session.begin_nested():
+                session.add_all(entries)
+                session.flush()
+        except IntegrityError:
+            continue  # another reservation or award took one of them meanwhile: draw again
+        return tuple(e.id for e in entries)
+    return ()
+
+
+def reserve(session: Session, org_id: uuid.UUID, awards: int) -> Reservation:
+    """Entries (random indexes, unique per list) for up to ``awards`` awards of the organisation, inserted in one
+    step per purpose; the caller commits them at once, in a transaction of their own. Fewer (even none) when a list
+    is nearly full or contention is high: `allocate_for_award` then allocates the rest one by one."""
+    ids: dict[str, tuple[uuid.UUID, ...]] = {}
+    if awards > 0:
+        for purpose in STATUS_PURPOSES:
+            found = _reserve_purpose(session, org_id, purpose, awards)
+            if not found:
+                break
+            ids[purpose] = found
+    return Reservation(org_id, ids)
+
+
+@dataclass
+class _Handing:
+    """The reserved entries of `using_reservation`, handed out one award at a time."""
+
+    org_id: uuid.UUID
+    left: dict[str, deque[StatusEntry]] = field(default_factory=dict)
+    all_ids: list[uuid.UUID] = field(default_factory=list)
+
+    def take(self, org_id: uuid.UUID) -> tuple[StatusEntry, ...] | None:
+        if org_id != self.org_id or len(self.left) != len(STATUS_PURPOSES) or not all(self.left.values()):
+            return None
+        return tuple(self.left[purpose].popleft() for purpose in STATUS_PURPOSES)
+
+
+@contextmanager
+def using_reservation(session: Session, reservation: Reservation) -> Iterator[None]:
+    """Inside the block, `allocate_for_award` for the reservation's organisation takes reserved entries (one of
+    each purpose, while they last). When the block ends without an error, the reserved entries no award holds (a
+    row that failed or was rolled back) are deleted in the caller's transaction."""
+    handing = _Handing(reservation.org_id)
+    if reservation.awards:
+        for purpose in STATUS_PURPOSES:
+            wanted = reservation.ids[purpose][: reservation.awards]
+            loaded = {e.id: e for e in session.scalars(select(StatusEntry).where(StatusEntry.id.in_(wanted)))}
+            handing.left[purpose] = deque(loaded[i] for i in wanted if i in loaded and loaded[i].award_id is None)
+    handing.all_ids = [i for ids in reservation.ids.values() for i in ids]
+    previous = session.info.get(_RESERVATION)
+    session.info[_RESERVATION] = handing
+    try:
+        yield
+    finally:
+        if previous is None:
+            session.info.pop(_RESERVATION, None)
+        else:
+            session.info[_RESERVATION] = previous
+    if handing.all_ids:
+        session.flush()
+        session.execute(
+            delete(StatusEntry)
+            .where(StatusEntry.id.in_(handing.all_ids), StatusEntry.award_id.is_(None))
+            .execution_options(synchronize_session=False)
+        )
+        reserved = set(handing.all_ids)
+        for entry in [o for o in session.identity_map.values() if isinstance(o, StatusEntry) and o.id in reserved]:
+            if entry.__dict__.get("award_id") is None:  # deleted just now (or expired by a rolled-back row)
+                session.expunge(entry)
 
 
 def entries_for_award(session: Session, award_id: uuid.UUID) -> list[StatusEntry]:
