@@ -320,3 +320,57 @@ def test_the_body_limit_is_per_path(tmp_path: Path, factory: sessionmaker[Sessio
         api_big = client.post("/api/award-batches", files={"file": ("a.csv", big * 3)}, headers=auth)
         assert api_big.status_code == 413 and "200000 bytes" in api_big.json()["error"]
     assert count(factory, batches.AwardBatch) == 2
+
+
+def test_other_writers_go_on_while_a_file_is_checked(
+    staff: TestClient, world: World, db_url: str, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dry run holds SQLite's one write lock only in short slices (each row tries a new earner, then rolls it
+    back): another connection that starts writing early in the check gets in between two slices, long before the
+    check ends, within a 1 s busy timeout (the check takes 2 s here), and both are kept."""
+    import threading
+
+    from microcred import db
+    from microcred.batches import plan
+    from microcred.earners import services as earners
+    from microcred.web import reading
+
+    monkeypatch.setattr(reading, "DRY_RUN_SLICE", 5)
+    other = db.make_engine(db_url, busy_timeout=1.0)
+    checked: list[int] = []
+    outcome: dict[str, Any] = {}
+    real_check = plan.DryRun.check
+
+    def write() -> None:
+        try:
+            with db.session_scope(db.session_factory(other)) as session:
+                earners.create_earner(session, name="Written Meanwhile", email="meanwhile@example.org")
+            outcome["after_row"] = len(checked)
+        except Exception as exc:  # the lock was held too long: the test says so below
+            outcome["error"] = repr(exc)
+
+    writer = threading.Thread(target=write)
+
+    def slow_check(self: Any, row: Any) -> Any:
+        verdict = real_check(self, row)
+        checked.append(row.number)
+        if len(checked) == 2:
+            writer.start()  # while this slice holds the lock (rows 1-5)
+        time.sleep(0.05)  # 40 rows: 2 s of checking in all
+        return verdict
+
+    monkeypatch.setattr(plan.DryRun, "check", slow_check)
+    rows = [[f"New Earner {i}", f"new{i}@example.org", "HOSP-101"] for i in range(40)]
+    try:
+        response = upload(staff, csv_bytes(["earner_name", "email", "achievement_code"], *rows))
+        writer.join(30)
+    finally:
+        other.dispose()
+    assert response.status_code == 303, text_of(response.text)[:400]
+    assert "error" not in outcome, outcome
+    assert outcome["after_row"] < 40, outcome  # it wrote between two slices, not once the whole file was checked
+    with factory() as session:
+        batch = batches.get_batch(session, response.headers["location"].rsplit("/", 1)[1])
+        assert (batch.row_count, batch.refused_count, batch.state) == (40, 0, "dry-run-ok")
+        assert earners.find_earner_by_email(session, "meanwhile@example.org") is not None
+        assert earners.find_earner_by_email(session, "new1@example.org") is None  # the dry run kept nothing

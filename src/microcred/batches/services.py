@@ -9,6 +9,7 @@ States: ``draft`` (no row can be issued) or ``dry-run-ok`` once made; `start` ->
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -44,9 +45,22 @@ class Options:
     organisation_id: uuid.UUID | None = None
 
 
-def create_from_file(session: Session, data: bytes, *, max_bytes: int, base_url: str, options: Options) -> AwardBatch:
-    """A batch from a CSV file, its dry run stored; a file refused as a whole raises `InvalidInput` and leaves
-    nothing behind."""
+@dataclass(frozen=True)
+class Checked:
+    """A file's dry run, not stored yet: every row's verdict, the organisation its achievements belong to, and how
+    the batch is made. Nothing of the check stays, so it can run in a session of its own, in slices that let other
+    writers in between (`check_table`'s ``release_every``); `store_checked` then writes it in one short transaction."""
+
+    verdicts: list[plan.Verdict]
+    organisation_id: uuid.UUID | None
+    options: Options
+    created_by: str
+
+
+def check_file(session: Session, data: bytes, *, max_bytes: int, base_url: str, options: Options,
+               release_every: int | None = None, pause: float = 0.0) -> Checked:  # fmt: skip
+    """The dry run of a CSV file (nothing of it stays); a file refused as a whole raises `InvalidInput`.
+    ``release_every``: see `check_table`."""
     table = csvfile.read_csv(data, max_bytes=max_bytes)
     named = Options(
         achievement=options.achievement,
@@ -56,28 +70,48 @@ def create_from_file(session: Session, data: bytes, *, max_bytes: int, base_url:
         file_sha256=hashlib.sha256(data).hexdigest(),
         organisation_id=options.organisation_id,
     )
-    return create_batch(session, table, base_url=base_url, options=named)
+    return check_table(session, table, base_url=base_url, options=named, release_every=release_every, pause=pause)
 
 
-def create_batch(session: Session, table: csvfile.Table, *, base_url: str, options: Options) -> AwardBatch:
-    """A batch from rows already read (a file's, or JSON rows): every row's dry-run verdict stored with it."""
+def check_table(session: Session, table: csvfile.Table, *, base_url: str, options: Options,
+                release_every: int | None = None, pause: float = 0.0) -> Checked:  # fmt: skip
+    """The dry run of rows already read (a file's, or JSON rows): every row's verdict. Each row is tried in a
+    savepoint, rolled back. ``release_every`` N: the session's transaction is rolled back every N rows, so that a
+    long dry run in a session of its own holds SQLite's write lock only in short slices (`web.reading`), with
+    ``pause`` seconds between them (SQLite's busy handler polls: a writer waiting for the lock needs a gap to see
+    it free); never pass it for a session holding work of its own."""
     resolver = plan.Resolver(
         session, organisation_id=options.organisation_id, default_achievement=options.achievement
     )
     created_by = (options.created_by or audit.current_actor())[:200]
+    dry_run = plan.DryRun(resolver, base_url=base_url, assessor=created_by)
+    verdicts = []
+    for index, row in enumerate(table.rows, start=1):
+        verdicts.append(dry_run.check(row))
+        if release_every and index % release_every == 0:
+            session.rollback()  # nothing to keep: the next slice takes the lock again
+            time.sleep(pause)
+    return Checked(verdicts, resolver.organisation_id, options, created_by)
+
+
+def store_checked(session: Session, checked: Checked) -> AwardBatch:
+    """The batch and every row's dry-run verdict, stored (one flush of all the rows)."""
+    verdicts, options = checked.verdicts, checked.options
+    refused = sum(1 for v in verdicts if v.error is not None)
     batch = AwardBatch(
         id=uuid.uuid4(),
-        state=BatchState.DRAFT.value,
-        created_by=created_by,
+        state=(BatchState.DRY_RUN_OK if refused < len(verdicts) else BatchState.DRAFT).value,
+        created_by=checked.created_by,
         notify=options.notify,
         file_name=options.file_name,
         file_sha256=options.file_sha256,
         created_at=utcnow(),
+        organisation_id=checked.organisation_id,
+        row_count=len(verdicts),
+        refused_count=refused,
     )
     session.add(batch)
     session.flush()
-    dry_run = plan.DryRun(resolver, base_url=base_url, assessor=created_by)
-    verdicts = [dry_run.check(row) for row in table.rows]
     session.add_all(
         AwardBatchRow(
             id=uuid.uuid4(),
@@ -92,10 +126,6 @@ def create_batch(session: Session, table: csvfile.Table, *, base_url: str, optio
         )
         for v in verdicts
     )
-    refused = sum(1 for v in verdicts if v.error is not None)
-    batch.organisation_id = resolver.organisation_id
-    batch.row_count, batch.refused_count = len(verdicts), refused
-    batch.state = (BatchState.DRY_RUN_OK if refused < len(verdicts) else BatchState.DRAFT).value
     session.flush()
     audit.record(
         session,
@@ -104,6 +134,17 @@ def create_batch(session: Session, table: csvfile.Table, *, base_url: str, optio
         {"rows": len(verdicts), "refused": refused, "file_sha256": batch.file_sha256},
     )
     return batch
+
+
+def create_from_file(session: Session, data: bytes, *, max_bytes: int, base_url: str, options: Options) -> AwardBatch:
+    """A batch from a CSV file, its dry run stored; a file refused as a whole raises `InvalidInput` and leaves
+    nothing behind. (The console and API check in a session of their own first: `check_file` + `store_checked`.)"""
+    return store_checked(session, check_file(session, data, max_bytes=max_bytes, base_url=base_url, options=options))
+
+
+def create_batch(session: Session, table: csvfile.Table, *, base_url: str, options: Options) -> AwardBatch:
+    """A batch from rows already read (a file's, or JSON rows): every row's dry-run verdict stored with it."""
+    return store_checked(session, check_table(session, table, base_url=base_url, options=options))
 
 
 def get_batch(session: Session, batch_id: uuid.UUID | str) -> AwardBatch:

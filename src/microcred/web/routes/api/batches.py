@@ -12,6 +12,7 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -19,7 +20,7 @@ from microcred.batches import csvfile
 from microcred.batches import services as batches
 from microcred.batches import tasks as _batch_tasks  # noqa: F401 (the job's task, known to this process's workers)
 from microcred.settings import Settings
-from microcred.web import apidoc, bodies
+from microcred.web import apidoc, bodies, reading
 from microcred.web import idempotency as idempotent
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.routes.api.common import In, api_router
@@ -111,19 +112,24 @@ def _json(session: Any, batch: Any) -> dict[str, Any]:
     return doc
 
 
-def _make(session: Any, settings: Settings, body: UploadIn | BatchIn, data: bytes) -> Any:
-    """The batch (its dry run stored), started unless the request asked for the dry run only."""
+def _check(reader: Session, settings: Settings, body: UploadIn | BatchIn, data: bytes) -> batches.Checked:
+    """The dry run of the upload or the JSON rows (reads only)."""
     if isinstance(body, UploadIn):
         options = batches.Options(
             achievement=body.achievement, notify=body.notify, created_by="api", file_name=body.file_name
         )
-        batch = batches.create_from_file(
-            session, data, max_bytes=settings.max_bulk_file_bytes, base_url=settings.base_url, options=options
-        )
-    else:
-        options = batches.Options(achievement=body.achievement, notify=body.notify, created_by="api")
-        batch = batches.create_batch(session, csvfile.read_records(body.rows), base_url=settings.base_url,
-                                     options=options)
+        return batches.check_file(
+            reader, data, max_bytes=settings.max_bulk_file_bytes, base_url=settings.base_url, options=options,
+            release_every=reading.DRY_RUN_SLICE, pause=reading.slice_pause(reader),
+        )  # fmt: skip
+    options = batches.Options(achievement=body.achievement, notify=body.notify, created_by="api")
+    return batches.check_table(reader, csvfile.read_records(body.rows), base_url=settings.base_url, options=options,
+                               release_every=reading.DRY_RUN_SLICE, pause=reading.slice_pause(reader))  # fmt: skip
+
+
+def _make(session: Any, checked: batches.Checked, body: UploadIn | BatchIn) -> Any:
+    """The batch (its dry run stored), started unless the request asked for the dry run only."""
+    batch = batches.store_checked(session, checked)
     if not body.dry_run and batch.state == batches.BatchState.DRY_RUN_OK:
         batches.start(session, batch.id)
     return batch
@@ -149,13 +155,23 @@ async def create_batch(
     else:
         body, data = await _rows(request), b""
 
-    def work() -> tuple[dict[str, Any], Any]:
-        batch = _make(session, settings, body, data)
-        return _json(session, batch), None
+    factory = request.app.state.session_factory
 
-    response: Response = await run_in_threadpool(
-        idempotent.execute, request, session, idempotency_key, body=body, status_code=201, work=work
-    )
+    def checked_then_stored() -> Response:
+        # the dry run first, in a session of its own (no write lock held meanwhile: `web.reading`); only the short
+        # store runs in the Idempotency-Key's transaction (a replayed key answers as it did the first time)
+        checked = reading.in_session_of_its_own(session, factory, lambda reader: _check(reader, settings, body, data))
+
+        def work() -> tuple[dict[str, Any], Any]:
+            batch = _make(session, checked, body)
+            return _json(session, batch), None
+
+        result: Response = idempotent.execute(
+            request, session, idempotency_key, body=body, status_code=201, work=work
+        )
+        return result
+
+    response: Response = await run_in_threadpool(checked_then_stored)
     return response
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -27,6 +27,7 @@ from microcred.i18n import N_
 from microcred.i18n import gettext as _
 from microcred.settings import Settings
 from microcred.urls import credential_url
+from microcred.web import reading
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.forms import Form
 from microcred.web.middleware import megabytes
@@ -161,21 +162,27 @@ def problem_text(exc: DomainError) -> str:
     return _(exc.template, **values)
 
 
-def _create(session: Session, settings: Settings, user: User, data: bytes, options: batches.Options) -> Any:
+def _create(session: Session, factory: sessionmaker[Session], settings: Settings, user: User, data: bytes,
+            options: batches.Options) -> Any:  # fmt: skip
     """The batch and its dry run, committed; the message to show instead when the file cannot be used (nothing
-    is kept then)."""
+    is kept then). The file is checked in a session of its own (`web.reading`): no write lock is held meanwhile."""
+    organisation_id = user.organisation_id
     try:
-        batch = batches.create_from_file(
-            session, data, max_bytes=settings.max_bulk_file_bytes, base_url=settings.base_url, options=options
+        checked = reading.in_session_of_its_own(
+            session,
+            factory,
+            lambda own: batches.check_file(
+                own, data, max_bytes=settings.max_bulk_file_bytes, base_url=settings.base_url, options=options,
+                release_every=reading.DRY_RUN_SLICE, pause=reading.slice_pause(own),
+            ),
         )
     except DomainError as exc:
         session.rollback()
         return exc  # said in the reader's language by the route (`problem_text`)
-    if batch.organisation_id is not None and batch.organisation_id != user.organisation_id:
-        session.rollback()  # one batch awards one organisation's achievements: only yours, here
+    if checked.organisation_id is not None and checked.organisation_id != organisation_id:
         return _("This file names achievements of another organisation. You can only award your organisation's "
                  "achievements: correct the achievement codes, or choose the achievement below.")  # fmt: skip
-    batch_id = batch.id
+    batch_id = batches.store_checked(session, checked).id
     session.commit()
     return batch_id
 
@@ -196,7 +203,8 @@ async def upload(
         file_name=upload_file.filename,
         organisation_id=user.organisation_id,
     )
-    made = await run_in_threadpool(_create, session, settings, user, content, options)
+    factory = request.app.state.session_factory
+    made = await run_in_threadpool(_create, session, factory, settings, user, content, options)
     if isinstance(made, uuid.UUID):
         return redirect(f"/console/awards/bulk/{made}")
     problem = problem_text(made) if isinstance(made, DomainError) else made
