@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from microcred import issuing, urls
 from microcred.accounts.services import User
+from microcred.awards import queries as award_queries
+from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.errors import DomainError
 from microcred.i18n import gettext as _
@@ -26,6 +30,30 @@ from microcred.web.routes.console.common import (
 )
 
 router = console_router()
+
+STATUSES = ("active", "expired", "suspended", "revoked", "replaced")
+
+
+def true_status(summary: award_queries.AwardSummary, now: datetime | None = None) -> str:
+    """What the award is now: revoked and suspended first (the status lists say so), then replaced (renewed or
+    re-issued), then expired (its validUntil has passed), otherwise active."""
+    if summary.status in ("revoked", "suspended"):
+        return summary.status
+    if summary.replaced_by_id is not None:
+        return "replaced"
+    if summary.valid_until is not None and summary.valid_until <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        "active": _("Active"),
+        "expired": _("Expired"),
+        "suspended": _("Suspended"),
+        "revoked": _("Revoked"),
+        "replaced": _("Replaced"),
+    }
 
 
 def _award_page(
@@ -107,9 +135,12 @@ def award_list(
         summaries = [s for s in summaries if needle in s.earner_name.lower() or needle in s.achievement_name.lower()]
     if achievement:
         summaries = [s for s in summaries if str(s.achievement_id) == achievement]
+    now = utcnow()
+    rows = [
+        {"s": s, "status": true_status(s, now), "url": urls.credential_url(s.id, settings.base_url)} for s in summaries
+    ]
     if status:
-        summaries = [s for s in summaries if s.status == status]
-    rows = [{"s": s, "url": urls.credential_url(s.id, settings.base_url)} for s in summaries]
+        rows = [row for row in rows if row["status"] == status]
     issued_url = urls.credential_url(issued, settings.base_url) if issued else None
     return render(
         request,
@@ -120,7 +151,7 @@ def award_list(
             "achievement": achievement,
             "status": status,
             "achievements": [(a, localized_name(session, a)) for a in achievements_for(session, user)],
-            "statuses": [("active", _("Active")), ("suspended", _("Suspended")), ("revoked", _("Revoked"))],
+            "statuses": list(status_labels().items()),
             "issued_url": issued_url,
         },
     )
