@@ -139,6 +139,44 @@ def test_keys_are_scoped_per_endpoint_and_per_token(
     assert len(actors) == 2 and not any(other_token in a or "test-api-token" in a for a in actors)  # hashes only
 
 
+def test_keys_expire_after_a_day_and_are_purged(
+    client: TestClient, issued: Issued, auth: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from microcred.db.base import utcnow
+    from microcred.idempotency import services as keys
+
+    headers = _with_key(auth, "revoke-old-key")
+    path = f"/api/awards/{issued.award_id}/revoke"
+    first = client.post(path, json={"reason": "issued in error"}, headers=headers)
+    assert first.status_code == 200, first.text
+    fresh = client.post("/api/awards", json=_award_body(issued), headers=_with_key(auth, "issue-fresh"))
+    assert fresh.status_code == 201, fresh.text
+    with session_scope(factory) as session:  # the revoke's key is a day and a minute old; the issue's is new
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "revoke-old-key")
+            .values(created_at=utcnow() - keys.KEY_LIFETIME - timedelta(minutes=1))
+        )
+    again = client.post(path, json={"reason": "issued in error"}, headers=headers)
+    assert "idempotent-replayed" not in again.headers  # forgotten: it executes as a new request
+    assert again.status_code == 409, again.text  # ... which finds the award already revoked (rolled back whole)
+    replay = client.post("/api/awards", json=_award_body(issued), headers=_with_key(auth, "issue-fresh"))
+    assert replay.headers["idempotent-replayed"] == "true" and replay.content == fresh.content
+    with session_scope(factory) as session:  # a claim that commits purges the expired keys first
+        claimed = keys.claim(session, actor="token:other", endpoint="POST /api/x", key="new-key", digest="0" * 64)
+        assert isinstance(claimed, IdempotencyKey)
+        keys.complete(session, claimed, status_code=200, body="{}")
+    assert _count(factory, IdempotencyKey, IdempotencyKey.key == "revoke-old-key") == 0
+    assert _count(factory, IdempotencyKey) == 2  # the issue's key and the new one
+    with session_scope(factory) as session:
+        assert keys.purge_expired(session, now=utcnow() + timedelta(days=2)) == 2  # both, in 2 days
+    assert _count(factory, IdempotencyKey) == 0
+
+
 def test_malformed_keys_are_refused(client: TestClient, issued: Issued, auth: dict[str, str]) -> None:
     for key in ("", "has space", "é-non-ascii", "x" * 256):
         headers: dict[str, Any] = {**auth, "Idempotency-Key": key.encode("utf-8")}  # bytes: httpx sends them as is

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcred.db.base import Base, created_at_column, uuid_pk
@@ -19,7 +19,10 @@ class IdempotencyKey(Base):
     fails (the second request replays the first's stored response)."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("actor", "endpoint", "key", name="uq_idempotency_keys_actor_endpoint_key"),)
+    __table_args__ = (
+        UniqueConstraint("actor", "endpoint", "key", name="uq_idempotency_keys_actor_endpoint_key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     actor: Mapped[str] = mapped_column(String(200), nullable=False)  # e.g. token:<sha-256 of the bearer token>
@@ -30,7 +33,7 @@ class IdempotencyKey(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     # the award the response describes: erasing its earner deletes the stored response (it names the earner)
     award_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("awards.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = created_at_column()
+    created_at: Mapped[datetime] = created_at_column()  # indexed (migration 0014): expired keys are purged
 
     def __repr__(self) -> str:
         return f"IdempotencyKey(endpoint={self.endpoint!r}, status_code={self.status_code})"

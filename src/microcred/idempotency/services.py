@@ -10,6 +10,10 @@ completed with the response before the commit, so the key and what it did commit
   the second executes. Never two executions.
 
 Only results that committed are stored: a request that failed (4xx) left nothing, so it can be retried as is.
+
+Keys are kept `KEY_LIFETIME` (24 hours, as Stripe and the IETF draft's examples do): a key older than that is
+forgotten, and a request that reuses it executes as a new one. Each claim first purges the expired keys (an
+indexed range that is almost always empty), so the table holds one day of keys, not every key ever sent.
 """
 
 from __future__ import annotations
@@ -19,16 +23,19 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microcred.db.base import utcnow
 from microcred.errors import Conflict, InvalidInput
 from microcred.idempotency.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
+KEY_LIFETIME = timedelta(hours=24)
 _KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")  # visible ASCII, as in the IETF Idempotency-Key draft
 
 
@@ -72,9 +79,21 @@ def _stored(session: Session, actor: str, endpoint: str, key: str, digest: str) 
     return StoredResponse(status_code=row.status_code, body=row.response_body)
 
 
-def claim(session: Session, *, actor: str, endpoint: str, key: str, digest: str) -> IdempotencyKey | StoredResponse:
-    """The key's stored response, or (first use) its new row, to `complete` once the work is done."""
+def purge_expired(session: Session, *, now: datetime | None = None, lifetime: timedelta = KEY_LIFETIME) -> int:
+    """Forget the keys older than ``lifetime``; how many."""
+    cutoff = (now or utcnow()) - lifetime
+    result = session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claim(session: Session, *, actor: str, endpoint: str, key: str, digest: str,
+          now: datetime | None = None) -> IdempotencyKey | StoredResponse:  # fmt: skip
+    """The key's stored response, or (first use, or its first use expired) its new row, to `complete` once the
+    work is done."""
     check_key(key)
+    purge_expired(session, now=now)
     found = _stored(session, actor, endpoint, key, digest)
     if found is not None:
         return found

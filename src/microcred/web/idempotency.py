@@ -2,7 +2,8 @@
 
 A client that is unsure whether its request went through (a timeout, a dropped connection) sends it again with
 the same key and gets the first response (same status and body, header ``Idempotent-Replayed: true``) instead of
-a second award or a 409. Keys are scoped per API token and endpoint; see `microcred.idempotency.services`.
+a second award or a 409. Keys are scoped per API token and endpoint and kept 24 hours; see
+`microcred.idempotency.services`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ IdempotencyKeyHeader = Annotated[
             "Optional. A unique value (e.g. a UUID) per intended operation. A retry with the same key and the same "
             "request returns the first response (same status and body, header `Idempotent-Replayed: true`) and "
             "changes nothing; the same key with a different request is refused (422). Scoped to the API token and "
-            "this endpoint; concurrent requests with one key execute once."
+            "this endpoint; concurrent requests with one key execute once. Keys are kept 24 hours: after that the "
+            "same key executes as a new request."
         ),
         examples=["7f0c2a4e-5b1d-4c8e-9a3f-2d6b8e1c0f47"],
     ),
