@@ -222,3 +222,19 @@ def test_language_switch_and_accept_language(staff_client: tuple[TestClient, Any
     switched = client.get("/language/fr?next=/verify")
     assert switched.url.path == "/verify" and "Vérifier une attestation" in switched.text
     assert client.get("/language/en?next=//evil.example", follow_redirects=False).headers["location"] == "/"
+
+
+def test_a_not_found_page_for_a_signed_in_staff_member_is_a_404_page_still_signed_in(
+    staff_client: tuple[TestClient, Any],
+) -> None:
+    """The error page is drawn after the request's session is closed: its header still knows who is signed in
+    (it was a 500 when the page read the closed session's user)."""
+    import uuid
+
+    client, _org_id = staff_client
+    _sign_in_with_password(client)
+    for path in (f"/console/achievements/{uuid.uuid4()}", f"/console/awards/bulk/{uuid.uuid4()}"):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 404, (path, response.text[:300])
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Sign out" in response.text and 'href="/console"' in response.text  # still signed in
