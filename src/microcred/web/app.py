@@ -39,6 +39,7 @@ from microcred.web.routes.console import catalog as console_catalog
 from microcred.web.routes.console import earners as console_earners
 from microcred.web.routes.console import home as console_home
 from microcred.web.routes.console import issuers as console_issuers
+from microcred.web.routes.console import keys as console_keys
 from microcred.web.routes.console import partners as console_partners
 from microcred.web.routes.public import accounts as public_accounts
 from microcred.web.routes.public import credentials as public_credentials
@@ -74,6 +75,7 @@ ROUTE_MODULES = (
     console_bulk,
     console_awards,
     console_award_detail,
+    console_keys,
     backpack_credentials,
     public_status,
     api_status,
