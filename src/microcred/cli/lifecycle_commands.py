@@ -230,19 +230,19 @@ Reissue = Annotated[
 def _queue_after_rotation(
     session: Session, org_id: uuid.UUID, reissue_key_ids: list[uuid.UUID], *, reissue: bool
 ) -> list[str]:
-    """In the rotation's transaction: the re-signing of the organisation's status lists with its new key and, with
-    ``reissue``, the re-issue of what each old key signed; the lines that say so."""
-    from microcred.issuing import tasks as issuing_tasks
-    from microcred.status import tasks as status_tasks
+    """In the rotation's transaction: the jobs of `issuing.maintenance.queue_after_rotation`; the lines that say
+    so."""
+    from microcred.issuing import maintenance
 
+    queued = maintenance.queue_after_rotation(session, org_id, reissue_key_ids, reissue=reissue, actor=actor())
     lines = []
-    resign_ids = status_tasks.queue_resign_org(session, org_id)
+    resign_ids = [job.job_id for job in queued if job.kind == "resign_status_lists"]
     if resign_ids:
         ids = ", ".join(str(job_id) for job_id in resign_ids)
         lines.append(f"queued {len(resign_ids)} status list re-signing job(s): {ids}")
-    for key_id in reissue_key_ids if reissue else []:
-        job_id = issuing_tasks.enqueue_reissue(session, key_id, actor=actor())
-        lines.append(_job_line(job_id, f"re-issue the awards signed with key {key_id}"))
+    for job in queued:
+        if job.kind == "reissue":
+            lines.append(_job_line(job.job_id, f"re-issue the awards signed with key {job.key_id}"))
     return lines
 
 

@@ -134,3 +134,30 @@ def resign_items(
 def resign_all(factory: sessionmaker[Session], signing: Signing) -> ResignCounts:
     """Every endorsement and award in an earlier form, re-signed in place (the job ``issuing.resign_all``)."""
     return resign_items(factory, resign_plan(factory), signing)
+
+
+# -- after a key rotation or compromise ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job queued after a rotation: ``kind`` is "resign_status_lists" (the organisation's status lists, each
+    re-signed with the new key) or "reissue" (what ``key_id`` signed, re-issued under the new key)."""
+
+    job_id: int
+    kind: str
+    key_id: uuid.UUID | None = None
+
+
+def queue_after_rotation(
+    session: Session, org_id: uuid.UUID, old_key_ids: list[uuid.UUID], *, reissue: bool, actor: str
+) -> list[QueuedJob]:
+    """In the rotation's (or compromise's) transaction: queue the re-signing of the organisation's status lists
+    with its new key and, with ``reissue``, the re-issue of what each old key signed; the jobs queued, lists first
+    (a list whose job was already waiting is not queued twice). The one implementation behind `microcred keys
+    rotate|compromised` and the console's keys page."""
+    from microcred.issuing import tasks as issuing_tasks  # tasks imports this module
+    from microcred.status import tasks as status_tasks
+
+    queued = [QueuedJob(job_id, "resign_status_lists") for job_id in status_tasks.queue_resign_org(session, org_id)]
+    for key_id in old_key_ids if reissue else []:
+        queued.append(QueuedJob(issuing_tasks.enqueue_reissue(session, key_id, actor=actor), "reissue", key_id))
+    return queued
