@@ -1,21 +1,32 @@
-"""The console's awarding form and awards list (with search and filters)."""
+"""The console's awarding form and awards list (with search and filters).
+
+The form (issue 16): an optional validity window (valid from, valid until: calendar dates, UTC), the award mail
+(on by default; sent once the award is committed, and a mail that cannot be sent never undoes the award), and a
+warning, to be confirmed, when the earner already holds a current award of the achievement."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import uuid
+from datetime import UTC, date, datetime, time
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred import issuing, urls
+from microcred.accounts import mail
 from microcred.accounts.services import User
+from microcred.audit.models import AuditEntry
 from microcred.awards import queries as award_queries
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
 from microcred.errors import DomainError
 from microcred.i18n import gettext as _
 from microcred.issuers import keystore
+from microcred.ownership import delivery
+from microcred.settings import Settings
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.forms import Form
 from microcred.web.render import render
@@ -56,6 +67,103 @@ def status_labels() -> dict[str, str]:
     }
 
 
+MAIL_STATES = ("sent", "failed", "off")
+
+
+def _parse_date(form: Form, name: str) -> date | None:
+    """A calendar date (YYYY-MM-DD, as a date field sends it); a field error when it is not one."""
+    value = form.text(name, max_length=10)
+    if value is None:
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        form.errors[name] = _("Enter a date as year-month-day, such as 2027-06-30.")
+        return None
+    if parsed.year < 2000:
+        form.errors[name] = _("Enter a date as year-month-day, such as 2027-06-30.")
+        return None
+    return parsed
+
+
+def validity_dates(form: Form, today: date) -> tuple[datetime | None, datetime | None]:
+    """The award's validity from the form's dates (UTC): valid from the start of its first day, until the end of
+    its last day; the last day is today or later and not before the first."""
+    start = _parse_date(form, "valid_from")
+    end = _parse_date(form, "valid_until")
+    if end is not None and start is not None and end < start:
+        form.errors["valid_until"] = _(
+            "The valid-until date must be on or after the valid-from date (%(date)s).", date=start.isoformat()
+        )
+        end = None
+    elif end is not None and end < today:
+        form.errors["valid_until"] = _("The valid-until date is in the past: choose today or a later date.")
+        end = None
+    valid_from = datetime.combine(start, time.min, tzinfo=UTC) if start else None
+    valid_until = datetime.combine(end, time(23, 59, 59), tzinfo=UTC) if end else None
+    return valid_from, valid_until
+
+
+def held_award(session: Session, earner_id: str, achievement_id: str) -> award_queries.Award | None:
+    """The earner's current (active, unexpired, not replaced) award of the achievement, if any."""
+    for award in award_queries.current_awards(session, uuid.UUID(earner_id), include_expired=False):
+        if str(award.achievement_id) == achievement_id:
+            return award
+    return None
+
+
+def email_award(session: Session, settings: Settings, award: award_queries.Award) -> bool:
+    """The award mail (EN/FR, the earner's language) with its claim link, once the award is committed: the link
+    is committed before the message leaves, and the attempt is in the audit log. False when it could not be made
+    or sent (never raised: the award stands)."""
+    language = delivery.preferred_language(session, award, settings.default_language)
+    try:
+        built = delivery.award_message(session, settings, award, language=language)
+        session.commit()
+    except DomainError:
+        session.rollback()
+        delivery.record_emailed(session, award.id, sent=False, language=language)
+        session.commit()
+        return False
+    sent = mail.send_message(settings, built.message)
+    delivery.record_emailed(session, award.id, sent=sent, language=language)
+    session.commit()
+    return sent
+
+
+def mail_outcome(session: Session, award_id: str) -> str | None:
+    """Whether the award mail of this award went out: ``sent``, ``failed`` or None (not asked for), from the
+    audit log (the latest attempt)."""
+    try:
+        subject = f"award:{uuid.UUID(award_id)}"
+    except ValueError:
+        return None
+    entry = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "award.emailed", AuditEntry.subject == subject)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).first()
+    if entry is None:
+        return None
+    return "sent" if json.loads(entry.details).get("sent") else "failed"
+
+
+def mail_notice(outcome: str | None, name: str, page_url: str) -> str | None:
+    """What the staff member is told of the award mail after issuing (``name``: the earner)."""
+    if outcome == "sent":
+        return _("An email with a link to claim it was sent to %(name)s.", name=name)
+    if outcome == "failed":
+        return _(
+            "The award was issued, but the email to %(name)s could not be sent: the mail server did not accept "
+            "it. Send them its public page (%(url)s), or ask them to sign in with their email address to find it "
+            "in their backpack.",
+            name=name,
+            url=page_url,
+        )
+    return None
+
+
 def _award_page(
     request: Request,
     session: Session,
@@ -64,6 +172,7 @@ def _award_page(
     form: Form,
     status_code: int = 200,
     general_error: str | None = None,
+    duplicate: award_queries.Award | None = None,
 ) -> Response:
     published = [(a, localized_name(session, a)) for a in achievements_for(session, user, status="published")]
     return render(
@@ -74,6 +183,8 @@ def _award_page(
             "achievement_options": [(str(a.id), name) for a, name in published],
             "earner_options": [(str(e.id), f"{e.name} <{e.email}>") for e in earners.list_earners(session)],
             "general_error": general_error,
+            "duplicate": duplicate,
+            "duplicate_issued": duplicate.issued_at.strftime("%Y-%m-%d") if duplicate else None,
         },
         status_code=status_code,
     )
@@ -83,9 +194,8 @@ def _award_page(
 def award_form(
     request: Request, session: SessionDep, user: Awarder, achievement: str | None = None, earner: str | None = None
 ) -> Response:
-    return _award_page(
-        request, session, user, form=Form({"achievement_id": achievement or "", "earner_id": earner or ""})
-    )
+    data = {"achievement_id": achievement or "", "earner_id": earner or "", "send_mail": "1"}  # the mail: on
+    return _award_page(request, session, user, form=Form(data))
 
 
 @router.post("/award", name="console_award_issue")
@@ -97,25 +207,35 @@ def issue(request: Request, session: SessionDep, settings: SettingsDep, user: Aw
     evidence_name = form.text("evidence_name")
     evidence_url = form.url("evidence_url")
     evidence_narrative = form.text("evidence_narrative", max_length=5000)
-    if form.ok and achievement_id and earner_id:
-        evidence = []
-        if evidence_name or evidence_url or evidence_narrative:
-            evidence.append({"name": evidence_name, "url": evidence_url, "narrative": evidence_narrative})
-        try:
-            award = issuing.issue_award(
-                session,
+    valid_from, valid_until = validity_dates(form, utcnow().date())
+    send_mail = bool(data.get("send_mail"))
+    if not (form.ok and achievement_id and earner_id):
+        return _award_page(request, session, user, form=form, status_code=400)
+    held = held_award(session, earner_id, achievement_id)
+    if held is not None and not data.get("confirm_duplicate"):
+        return _award_page(request, session, user, form=form, status_code=400, duplicate=held)
+    evidence = []
+    if evidence_name or evidence_url or evidence_narrative:
+        evidence.append({"name": evidence_name, "url": evidence_url, "narrative": evidence_narrative})
+    try:
+        award = issuing.issue(
+            session,
+            issuing.IssueRequest(
                 achievement_id=achievement_id,
                 earner_id=earner_id,
                 evidence=evidence,
-                base_url=settings.base_url,
-                master_key=keystore.load_master_key(settings),
-            )
-            session.commit()
-        except DomainError as exc:
-            session.rollback()
-            return _award_page(request, session, user, form=form, status_code=400, general_error=str(exc))
-        return redirect(f"/console/awards?issued={award.id}")
-    return _award_page(request, session, user, form=form, status_code=400)
+                valid_from=valid_from,
+                valid_until=valid_until,
+            ),
+            issuing.Signing(settings.base_url, keystore.load_master_key(settings)),
+        )
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _award_page(request, session, user, form=form, status_code=400, general_error=str(exc))
+    if send_mail:
+        email_award(session, settings, award)
+    return redirect(f"/console/awards?issued={award.id}")
 
 
 @router.get("/awards", name="console_awards")
@@ -142,6 +262,8 @@ def award_list(
     if status:
         rows = [row for row in rows if row["status"] == status]
     issued_url = urls.credential_url(issued, settings.base_url) if issued else None
+    issued_to = next((s.earner_name for s in summaries if str(s.id) == issued), "")
+    notice = mail_notice(mail_outcome(session, issued), issued_to, issued_url) if issued and issued_url else None
     return render(
         request,
         "console/awards.html",
@@ -153,5 +275,6 @@ def award_list(
             "achievements": [(a, localized_name(session, a)) for a in achievements_for(session, user)],
             "statuses": list(status_labels().items()),
             "issued_url": issued_url,
+            "mail_notice": notice,
         },
     )
