@@ -68,8 +68,8 @@ QUICK = Plan(
     http_warm_up=8,
     awards=3,
     sign=Budget(seconds=0.05, min_ops=1),
-    bulk_postgres=200,  # two chunks: two workers can share them
-    bulk_sqlite=100,
+    bulk_postgres=120,  # two chunks (100 + 20): two workers can share them
+    bulk_sqlite=40,
 )
 
 
