@@ -6,6 +6,7 @@ French."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import Issued, form_token, make_settings
 
 from microcred.accounts import services as accounts
+from microcred.audit.models import AuditEntry
 from microcred.awards import queries as award_queries
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
@@ -85,6 +88,17 @@ def _awards_of(factory: sessionmaker[Session], earner_id: uuid.UUID) -> list[awa
         return award_queries.current_awards(session, earner_id)
 
 
+def _emailed(factory: sessionmaker[Session], award_id: uuid.UUID) -> list[bool]:
+    """The award mail attempts of the award in the audit log (sent or not), oldest first."""
+    with factory() as session:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "award.emailed", AuditEntry.subject == f"award:{award_id}")
+            .order_by(AuditEntry.seq)
+        )
+        return [json.loads(e.details)["sent"] for e in entries]
+
+
 def _field_error(page: str, name: str) -> str:
     """The field's error message, checked to be tied to the field (aria-invalid, aria-describedby)."""
     field = re.search(rf'<input id="{name}" [^>]*>', page)
@@ -126,8 +140,8 @@ def test_valid_until_lands_in_the_signed_credential_and_the_mail_arrives(
     assert "/sign-in/link/" in link and "next=" in link
     listing = staff.get(response.headers["location"])
     assert listing.status_code == 200 and str(award_id) in listing.text
-    with factory() as session:
-        assert console_awards.mail_outcome(session, str(award_id)) == "sent"
+    assert _emailed(factory, award_id) == [True]
+    assert response.cookies[console_awards.MAIL_COOKIE] == f"{award_id}:sent"  # the next page's notice
 
 
 def test_no_mail_when_unticked(
@@ -135,10 +149,11 @@ def test_no_mail_when_unticked(
 ) -> None:
     issued, grace = college
     before = len(mailbox.messages)
-    award_id = _issued_id(_award(staff, achievement_id=str(issued.achievement_id), earner_id=str(grace)))
+    response = _award(staff, achievement_id=str(issued.achievement_id), earner_id=str(grace))
+    award_id = _issued_id(response)
     assert [a.id for a in _awards_of(factory, grace)] == [award_id]
-    with factory() as session:
-        assert console_awards.mail_outcome(session, str(award_id)) is None
+    assert _emailed(factory, award_id) == []
+    assert response.cookies[console_awards.MAIL_COOKIE] == f"{award_id}:off"
     assert not [m for m in mailbox.messages[before:] if "grace@example.org" in str(m["To"])]
 
 
@@ -150,8 +165,8 @@ def test_an_unreachable_mail_server_still_issues_the_award(
     award_id = _issued_id(response)
     assert [a.id for a in _awards_of(factory, grace)] == [award_id]
     assert staff_no_smtp.get(f"/credentials/{award_id}?format=json").status_code == 200
-    with factory() as session:
-        assert console_awards.mail_outcome(session, str(award_id)) == "failed"
+    assert _emailed(factory, award_id) == [False]
+    assert response.cookies[console_awards.MAIL_COOKIE] == f"{award_id}:failed"
     notice = console_awards.mail_notice("failed", "Grace Hopper", f"https://x.example/credentials/{award_id}")
     assert notice is not None and "could not be sent" in notice and f"/credentials/{award_id}" in notice
     assert "was sent" in (console_awards.mail_notice("sent", "Grace Hopper", "https://x.example/c") or "")

@@ -6,19 +6,16 @@ warning, to be confirmed, when the earner already holds a current award of the a
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, date, datetime, time
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred import issuing, urls
 from microcred.accounts import mail
 from microcred.accounts.services import User
-from microcred.audit.models import AuditEntry
 from microcred.awards import queries as award_queries
 from microcred.db.base import utcnow
 from microcred.earners import services as earners
@@ -65,9 +62,6 @@ def status_labels() -> dict[str, str]:
         "revoked": _("Revoked"),
         "replaced": _("Replaced"),
     }
-
-
-MAIL_STATES = ("sent", "failed", "off")
 
 
 def _parse_date(form: Form, name: str) -> date | None:
@@ -131,22 +125,14 @@ def email_award(session: Session, settings: Settings, award: award_queries.Award
     return sent
 
 
-def mail_outcome(session: Session, award_id: str) -> str | None:
-    """Whether the award mail of this award went out: ``sent``, ``failed`` or None (not asked for), from the
-    audit log (the latest attempt)."""
-    try:
-        subject = f"award:{uuid.UUID(award_id)}"
-    except ValueError:
-        return None
-    entry = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.action == "award.emailed", AuditEntry.subject == subject)
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    ).first()
-    if entry is None:
-        return None
-    return "sent" if json.loads(entry.details).get("sent") else "failed"
+MAIL_COOKIE = "award_mail"  # the award mail's outcome, for the notice on the page the form redirects to
+
+
+def mail_outcome(request: Request, award_id: str) -> str | None:
+    """Whether the award mail of this award went out (``sent``, ``failed``) or None (not asked for), as the form
+    left it for the next page (it only words a notice; the audit log keeps the attempt)."""
+    award, _sep, outcome = request.cookies.get(MAIL_COOKIE, "").partition(":")
+    return outcome if award == award_id and outcome in ("sent", "failed") else None
 
 
 def mail_notice(outcome: str | None, name: str, page_url: str) -> str | None:
@@ -233,9 +219,18 @@ def issue(request: Request, session: SessionDep, settings: SettingsDep, user: Aw
     except DomainError as exc:
         session.rollback()
         return _award_page(request, session, user, form=form, status_code=400, general_error=str(exc))
-    if send_mail:
-        email_award(session, settings, award)
-    return redirect(f"/console/awards?issued={award.id}")
+    outcome = ("sent" if email_award(session, settings, award) else "failed") if send_mail else "off"
+    response = redirect(f"/console/awards?issued={award.id}")
+    response.set_cookie(
+        MAIL_COOKIE,
+        f"{award.id}:{outcome}",
+        max_age=600,
+        path="/console/awards",
+        secure=settings.base_url.startswith("https://"),
+        httponly=True,
+        samesite="lax",
+    )
+    return response
 
 
 @router.get("/awards", name="console_awards")
@@ -263,7 +258,7 @@ def award_list(
         rows = [row for row in rows if row["status"] == status]
     issued_url = urls.credential_url(issued, settings.base_url) if issued else None
     issued_to = next((s.earner_name for s in summaries if str(s.id) == issued), "")
-    notice = mail_notice(mail_outcome(session, issued), issued_to, issued_url) if issued and issued_url else None
+    notice = mail_notice(mail_outcome(request, issued), issued_to, issued_url) if issued and issued_url else None
     return render(
         request,
         "console/awards.html",
