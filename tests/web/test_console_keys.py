@@ -89,6 +89,14 @@ def _post(client: TestClient, action: str, **data: str) -> Any:
     return response
 
 
+def _rotate(client: TestClient, **data: str) -> Any:
+    """Ask to rotate, then confirm with the confirmation step's own fields (the active key it was shown)."""
+    asked = _post(client, "rotate", **data)
+    current = re.search(r'name="current" value="([^"]*)"', asked.text)
+    assert asked.status_code == 200 and current is not None
+    return _post(client, "rotate", confirm="yes", current=current.group(1), **data)
+
+
 def _settle(settings: Settings, factory: sessionmaker[Session], job_ids: list[int]) -> None:
     jobs.drain(settings, session_factory=factory)
     deadline = time.monotonic() + 60
@@ -165,7 +173,9 @@ def test_rotate_asks_to_confirm_then_rotates_and_queues_the_jobs(
     assert "stays published in your DID document" in asked.text and 'name="reissue"' in asked.text
     assert [k[0] for k in _keys(factory, staffed.org_id)] == [old_id]  # nothing done yet
 
-    done = _post(admin, "rotate", confirm="yes", reissue="yes")
+    current = re.search(r'name="current" value="([^"]*)"', asked.text)
+    assert current is not None and current.group(1) == str(old_id)
+    done = _post(admin, "rotate", confirm="yes", reissue="yes", current=str(old_id))
     assert done.status_code == 303 and done.headers["location"].startswith("/console/keys?done=rotated")
     keys = _keys(factory, staffed.org_id)
     assert (keys[0][0], keys[0][2]) == (old_id, "retired")
@@ -189,11 +199,16 @@ def test_rotate_asks_to_confirm_then_rotates_and_queues_the_jobs(
         assert award_queries.get_award(session, new_award).signing_key_id == keys[1][0]
     assert _verified(settings, factory, new_award)[0] is True
 
+    # the same confirmation sent again (a second click) is refused: one rotation, not two
+    twice = _post(admin, "rotate", confirm="yes", current=str(old_id))
+    assert twice.status_code == 400 and "The key was already rotated meanwhile" in twice.text
+    assert len(_keys(factory, staffed.org_id)) == 2
+
 
 def test_rotate_without_reissue_queues_no_reissue(
     admin: TestClient, staffed: Issued, factory: sessionmaker[Session]
 ) -> None:
-    done = _post(admin, "rotate", confirm="yes")
+    done = _rotate(admin)
     assert done.status_code == 303
     assert "reissue" not in [kind for kind, _n in _queued(done.headers["location"])]
     assert [k[2] for k in _keys(factory, staffed.org_id)] == ["retired", "active"]
@@ -235,7 +250,7 @@ def test_compromised_distrusts_what_was_signed_since(
 def test_compromised_since_later_keeps_earlier_credentials_and_queues_the_reissue(
     admin: TestClient, staffed: Issued, settings: Settings, factory: sessionmaker[Session]
 ) -> None:
-    _post(admin, "rotate", confirm="yes")
+    _rotate(admin)
     [(retired_id, _mb, status, _s), _active] = _keys(factory, staffed.org_id)
     assert status == "retired"
     since = utcnow().astimezone(UTC).replace(tzinfo=None, microsecond=0)
@@ -309,7 +324,7 @@ def test_only_administrators_of_the_organisation_act_on_its_keys(
         _sign_in(other, "admin@other.example")
         page = other.get("/console/keys").text
         assert str(before[0][0]) not in page  # another organisation sees only its own keys
-        assert _post(other, "rotate", confirm="yes").status_code == 303  # rotates its own key, not ours
+        assert _rotate(other).status_code == 303  # rotates its own key, not ours
     assert _keys(factory, staffed.org_id) == before
 
 
@@ -330,5 +345,5 @@ def test_the_page_in_french(admin: TestClient, staffed: Issued, factory: session
     refused = _post(admin, "compromised", key=str(_keys(factory, staffed.org_id)[0][0]), since="hier")
     assert refused.status_code == 400
     assert "Saisissez une date et une heure, par exemple 2026-01-31T14:30 (UTC)." in refused.text
-    done = _post(admin, "rotate", confirm="yes")
+    done = _rotate(admin)
     assert "La clé a été remplacée" in admin.get(done.headers["location"]).text

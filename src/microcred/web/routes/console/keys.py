@@ -126,6 +126,7 @@ def _page(
         "key": state.get("key"),
         "since": state.get("since"),
         "reissue": bool(state.get("reissue")),
+        "current": state.get("current"),
     }
     return render(request, "console/keys.html", context, status_code=status_code)
 
@@ -158,8 +159,16 @@ def rotate(request: Request, session: SessionDep, settings: SettingsDep, user: O
     if user.organisation_id is None:
         return _no_organisation(request)
     reissue = data.get("reissue") == "yes"
+    active = issuers.active_signing_key_id(session, user.organisation_id)
     if data.get("confirm") != "yes":
-        return _page(request, session, settings, user, form=Form(data), confirm="rotate", reissue=reissue)
+        return _page(
+            request, session, settings, user, form=Form(data), confirm="rotate", reissue=reissue, current=active
+        )
+    if data.get("current", "") != (str(active) if active else ""):  # a second click, or another administrator
+        message = _(
+            "The key was already rotated meanwhile (a second click?): nothing more was done. The keys are below."
+        )
+        return _page(request, session, settings, user, status_code=400, general_error=message)
     org_id = user.organisation_id
     with acting_as(f"web:{user.email}"):
         old_ids = [k.id for k in issuers.list_signing_keys(session, org_id) if k.status == "active"]
