@@ -142,6 +142,7 @@ def test_valid_until_lands_in_the_signed_credential_and_the_mail_arrives(
     assert listing.status_code == 200 and str(award_id) in listing.text
     assert _emailed(factory, award_id) == [True]
     assert response.cookies[console_awards.MAIL_COOKIE] == f"{award_id}:sent"  # the next page's notice
+    assert "An email with a link to claim it was sent to" in listing.text
 
 
 def test_no_mail_when_unticked(
@@ -167,6 +168,8 @@ def test_an_unreachable_mail_server_still_issues_the_award(
     assert staff_no_smtp.get(f"/credentials/{award_id}?format=json").status_code == 200
     assert _emailed(factory, award_id) == [False]
     assert response.cookies[console_awards.MAIL_COOKIE] == f"{award_id}:failed"
+    listing = staff_no_smtp.get(response.headers["location"])
+    assert "could not be sent" in listing.text and f"/credentials/{award_id}" in listing.text
     notice = console_awards.mail_notice("failed", "Grace Hopper", f"https://x.example/credentials/{award_id}")
     assert notice is not None and "could not be sent" in notice and f"/credentials/{award_id}" in notice
     assert "was sent" in (console_awards.mail_notice("sent", "Grace Hopper", "https://x.example/c") or "")
