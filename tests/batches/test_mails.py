@@ -17,11 +17,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.batches.conftest import BASE, World, csv_bytes, make_batch
-from tests.support.smtp import Mailbox, free_port
+from tests.support.smtp import Mailbox, free_port, smtp_server
 
 from microcred import jobs
 from microcred.audit.models import AuditEntry
@@ -48,14 +47,9 @@ class Picky(Mailbox):
 
 @contextmanager
 def smtp(port: int | None = None) -> Iterator[Picky]:
-    port = port or free_port()
-    box = Picky("127.0.0.1", port)
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(port, Picky) as box:
+        assert isinstance(box, Picky)
         yield box
-    finally:
-        controller.stop()
 
 
 def mailing(settings: Settings, port: int, **more: Any) -> Settings:

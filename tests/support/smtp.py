@@ -59,9 +59,11 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
-    port = free_port()
-    mailbox = Mailbox("127.0.0.1", port)
+def smtp_server(port: int | None = None, kind: type[Mailbox] = Mailbox) -> Iterator[Mailbox]:
+    """A server on ``port`` (a free one by default) delivering into a ``kind`` of mailbox (a subclass may refuse
+    some recipients: aiosmtpd's ``handle_RCPT`` hook)."""
+    port = port or free_port()
+    mailbox = kind("127.0.0.1", port)
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

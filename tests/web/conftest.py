@@ -117,6 +117,34 @@ def form_token(client: TestClient, path: str = "/verify") -> str:
     return match.group(1)
 
 
+def sign_in_with_password(client: TestClient, email: str, password: str) -> TestClient:
+    """Sign ``client`` in through the password form (the CSRF token taken from the sign-in page)."""
+    response = client.post(
+        "/sign-in/password",
+        data={"csrf_token": form_token(client, "/sign-in"), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def sign_in_with_link(client: TestClient, factory: Any, email: str) -> None:
+    """Sign ``client`` in as ``email`` through a one-time link (as an earner claims an award), landing on the
+    backpack."""
+    from microcred.accounts import services as accounts
+
+    with factory() as session:
+        user = accounts.user_for_sign_in(session, email)
+        assert user is not None
+        token = accounts.issue_sign_in_token(session, user)
+        session.commit()
+    csrf = form_token(client, f"/sign-in/link/{token}")
+    response = client.post(
+        f"/sign-in/link/{token}", data={"csrf_token": csrf, "next": "/backpack"}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+
+
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Any]:
     from support.smtp import smtp_server

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.batches.conftest import World, csv_bytes
 from tests.batches.conftest import world as world  # the college, its achievements and an earner
-from tests.web.conftest import BASE_URL, TOKEN, form_token, make_settings
+from tests.web.conftest import BASE_URL, TOKEN, form_token, make_settings, sign_in_with_password
 
 from microcred import jobs
 from microcred.accounts import services as accounts
@@ -52,14 +52,7 @@ def app(bulk_settings: Settings, factory: sessionmaker[Session], world: World) -
 
 
 def sign_in(client: TestClient, email: str = "staff@college.example") -> TestClient:
-    token = form_token(client, "/sign-in")
-    response = client.post(
-        "/sign-in/password",
-        data={"csrf_token": token, "email": email, "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client
+    return sign_in_with_password(client, email, PASSWORD)
 
 
 @pytest.fixture

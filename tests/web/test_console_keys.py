@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.web.conftest import Issued, form_token
+from tests.web.conftest import Issued, form_token, sign_in_with_password
 
 from microcred import issuing, jobs
 from microcred.accounts import services as accounts
@@ -58,14 +58,7 @@ def staffed(issued: Issued, factory: sessionmaker[Session], make_org: Callable[.
 
 
 def _sign_in(client: TestClient, email: str) -> TestClient:
-    token = form_token(client, "/sign-in")
-    response = client.post(
-        "/sign-in/password",
-        data={"csrf_token": token, "email": email, "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client
+    return sign_in_with_password(client, email, PASSWORD)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from microcred.settings import Settings
 from microcred.web import pagecache
 from microcred.web.routes.public import credentials as credential_routes
 
-from .conftest import Issued, form_token
+from .conftest import Issued, sign_in_with_link
 
 HTML = {"Accept": "text/html"}
 
@@ -239,18 +239,7 @@ def test_the_cache_entry_ends_at_the_next_validity_bound_of_nested_credentials_t
 
 
 def _sign_in(client: TestClient, factory: sessionmaker[Session], email: str) -> None:
-    from microcred.accounts import services as accounts
-
-    with factory() as session:
-        user = accounts.user_for_sign_in(session, email)
-        assert user is not None
-        token = accounts.issue_sign_in_token(session, user)
-        session.commit()
-    csrf = form_token(client, f"/sign-in/link/{token}")
-    response = client.post(
-        f"/sign-in/link/{token}", data={"csrf_token": csrf, "next": "/backpack"}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
+    sign_in_with_link(client, factory, email)
 
 
 def test_two_viewers_never_get_each_others_page(

@@ -21,7 +21,7 @@ from microcred.vc import Ed25519Key
 from microcred.vc.baking import unbake
 from microcred.vc.holder import DID_AUTH_TYP, sign_holder_jwt
 
-from .conftest import BASE_URL, Issued, form_token, make_settings
+from .conftest import BASE_URL, Issued, form_token, make_settings, sign_in_with_link
 
 
 @pytest.fixture
@@ -30,17 +30,7 @@ def settings(tmp_path: Path, mailbox: Any) -> Settings:
 
 
 def sign_in_earner(client: TestClient, factory: sessionmaker[Session], email: str) -> None:
-    from microcred.accounts import services as accounts
-
-    with factory() as s:
-        user = accounts.user_for_sign_in(s, email)
-        assert user is not None
-        token = accounts.issue_sign_in_token(s, user)
-        s.commit()
-    csrf = form_token(client, f"/sign-in/link/{token}")
-    response = client.post(f"/sign-in/link/{token}", data={"csrf_token": csrf, "next": "/backpack"},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
+    sign_in_with_link(client, factory, email)
 
 
 def _vc_api(source: Any) -> dict[str, Any]:
