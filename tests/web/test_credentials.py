@@ -60,6 +60,7 @@ def test_browser_gets_the_verification_page(client: TestClient, issued: Issued) 
     response = client.get(_path(issued), headers={"Accept": browser_accept})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["vary"] == "Accept, Accept-Language, Cookie"  # shared caches keep each language apart
     html = response.text
     assert '<html lang="en">' in html
     # verdict first: the verdict heading comes before every other section

@@ -117,7 +117,7 @@ def get_credential(
     if chosen != negotiation.HTML:
         return Response(award.credential_json, media_type=negotiation.JSON_LD, headers=vary)
     response = _verification_page(request, session, settings, templates, award, choice)
-    response.headers["Vary"] = "Accept"
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"  # the page's language, and who is signed in
     return response
 
 
