@@ -32,6 +32,9 @@ from microcred.web.routes.backpack import credentials as backpack_credentials
 from microcred.web.routes.backpack import ownership as backpack_ownership
 from microcred.web.routes.backpack import transcripts as backpack_transcripts
 from microcred.web.routes.console import accounts as console_accounts
+from microcred.web.routes.console import analytics as console_analytics
+from microcred.web.routes.console import assessment as console_assessment
+from microcred.web.routes.console import audit as console_audit
 from microcred.web.routes.console import award_detail as console_award_detail
 from microcred.web.routes.console import awards as console_awards
 from microcred.web.routes.console import bulk as console_bulk
@@ -40,7 +43,9 @@ from microcred.web.routes.console import earners as console_earners
 from microcred.web.routes.console import home as console_home
 from microcred.web.routes.console import issuers as console_issuers
 from microcred.web.routes.console import keys as console_keys
+from microcred.web.routes.console import organisation as console_organisation
 from microcred.web.routes.console import partners as console_partners
+from microcred.web.routes.console import pathways as console_pathways
 from microcred.web.routes.public import accounts as public_accounts
 from microcred.web.routes.public import credentials as public_credentials
 from microcred.web.routes.public import identity as public_identity
@@ -68,14 +73,19 @@ ROUTE_MODULES = (
     api_assessments,
     public_accounts,
     console_home,
+    console_organisation,
     console_issuers,
     console_accounts,
+    console_assessment,
     console_catalog,
     console_earners,
     console_bulk,
     console_awards,
     console_award_detail,
     console_keys,
+    console_pathways,
+    console_audit,
+    console_analytics,
     backpack_credentials,
     public_status,
     api_status,
