@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "microcred.idempotency.models",
     "microcred.jobs.models",
     "microcred.batches.models",
+    "microcred.analytics.models",
 )
 
 
