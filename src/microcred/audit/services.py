@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from microcred.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -60,9 +60,7 @@ def _timestamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(
-    *, seq: int, at: datetime, actor: str, action: str, subject: str, details: Any, prev_hash: str
-) -> str:
+def entry_hash(*, seq: int, at: datetime, actor: str, action: str, subject: str, details: Any, prev_hash: str) -> str:
     body = {
         "seq": seq,
         "at": _timestamp(at),
@@ -130,8 +128,9 @@ def _chain(session: Session, state: _Deferred) -> None:
     found = {
         row.seq: row
         for row in session.execute(
-            select(table.c.seq, table.c.at, table.c.actor, table.c.action, table.c.subject, table.c.details)
-            .where(table.c.seq < 0)
+            select(table.c.seq, table.c.at, table.c.actor, table.c.action, table.c.subject, table.c.details).where(
+                table.c.seq < 0
+            )
         )
     }
     order = [seq for seq in state.recorded if seq in found]
@@ -147,8 +146,13 @@ def _chain(session: Session, state: _Deferred) -> None:
         row = found[temporary]
         seq += 1
         digest = entry_hash(
-            seq=seq, at=row.at, actor=row.actor, action=row.action, subject=row.subject,
-            details=json.loads(row.details), prev_hash=prev,
+            seq=seq,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            subject=row.subject,
+            details=json.loads(row.details),
+            prev_hash=prev,
         )
         params.append({"b_old": temporary, "b_seq": seq, "b_prev": prev, "b_hash": digest})
         prev = digest
@@ -178,17 +182,21 @@ def record(
     deferred = session.info.get(_DEFERRED)
     if isinstance(deferred, _Deferred):
         unchained = AuditEntry(
-            seq=deferred.next_seq(), at=at, actor=who[:200], action=action, subject=subject,
-            details=canonical_json(payload), prev_hash="", hash=f"unchained:{uuid.uuid4().hex}",
+            seq=deferred.next_seq(),
+            at=at,
+            actor=who[:200],
+            action=action,
+            subject=subject,
+            details=canonical_json(payload),
+            prev_hash="",
+            hash=f"unchained:{uuid.uuid4().hex}",
         )
         session.add(unchained)
         session.flush()
         return unchained
     head = _lock_head(session)  # the locked row, as committed by whoever appended last
     seq = head.seq + 1
-    digest = entry_hash(
-        seq=seq, at=at, actor=who, action=action, subject=subject, details=payload, prev_hash=head.hash
-    )
+    digest = entry_hash(seq=seq, at=at, actor=who, action=action, subject=subject, details=payload, prev_hash=head.hash)
     entry = AuditEntry(
         seq=seq,
         at=at,
@@ -207,10 +215,14 @@ def record(
 
 @dataclass(frozen=True)
 class ChainReport:
+    """``problem``: where the chain breaks, as a kind a page can word in its language: "missing" (an entry
+    deleted), "order" (removed or reordered), "edited" (an entry changed), "head" (the head does not match)."""
+
     intact: bool
     entries: int
     broken_seq: int | None = None
     reason: str = ""
+    problem: str = ""
 
 
 def _row_hash(row: AuditEntry) -> str | None:
@@ -239,22 +251,32 @@ def verify_chain(session: Session) -> ChainReport:
         count += 1
         if row.seq != expected_seq:
             return ChainReport(
-                False, count, expected_seq, f"entry {expected_seq} is missing (the next one is {row.seq}): deleted?"
+                False,
+                count,
+                expected_seq,
+                f"entry {expected_seq} is missing (the next one is {row.seq}): deleted?",
+                "missing",
             )
         if row.prev_hash != prev:
             return ChainReport(
-                False, count, row.seq, f"entry {row.seq} does not follow entry {row.seq - 1}: removed or reordered?"
+                False,
+                count,
+                row.seq,
+                f"entry {row.seq} does not follow entry {row.seq - 1}: removed or reordered?",
+                "order",
             )
         if _row_hash(row) != row.hash:
-            return ChainReport(False, count, row.seq, f"entry {row.seq} does not match its hash: edited?")
+            return ChainReport(False, count, row.seq, f"entry {row.seq} does not match its hash: edited?", "edited")
         prev = row.hash
         expected_seq += 1
     head = session.get(AuditHead, 1)
     last = expected_seq - 1
     if head is not None and (head.seq != last or head.hash != prev):
         if head.seq > last:
-            return ChainReport(False, count, last + 1, f"entry {last + 1} is missing (the log ends early): deleted?")
-        return ChainReport(False, count, head.seq, f"the chain head does not match entry {last}")
+            return ChainReport(
+                False, count, last + 1, f"entry {last + 1} is missing (the log ends early): deleted?", "missing"
+            )
+        return ChainReport(False, count, head.seq, f"the chain head does not match entry {last}", "head")
     return ChainReport(True, count, None, f"{count} entries, chain intact")
 
 
@@ -274,3 +296,100 @@ def export_lines(session: Session) -> Iterator[str]:
                 "hash": row.hash,
             }
         )
+
+
+# -- reading the log ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditFilters:
+    """What `list_entries` narrows the log to (each one given must hold): ``actor`` contains the text (any case);
+    ``action`` is that action (``award.revoked``) or of that kind (``award``: every ``award.*``); ``subject`` is that
+    subject (``award:<id>``) or any subject with that id; ``organisation``: entries about it (its subject) or whose
+    details name its id (where the event records it); ``since`` <= time < ``until``; ``entry``: that one entry."""
+
+    actor: str | None = None
+    action: str | None = None
+    subject: str | None = None
+    organisation: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    entry: int | None = None
+
+
+@dataclass(frozen=True)
+class LoggedEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """One page of entries, newest first; ``total`` = every entry the filters keep."""
+
+    entries: list[LoggedEntry]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _conditions(filters: AuditFilters) -> list[Any]:
+    table = AuditEntry
+    where: list[Any] = [table.seq > 0]  # chained entries only (an open `chained_at_end` block's are not yet)
+    if filters.actor:
+        where.append(table.actor.icontains(filters.actor, autoescape=True))
+    if filters.action:
+        where.append(
+            or_(table.action == filters.action, table.action.startswith(filters.action + ".", autoescape=True))
+        )
+    if filters.subject:
+        text = filters.subject.strip()
+        where.append(or_(table.subject == text, table.subject.endswith(":" + text, autoescape=True)))
+    if filters.organisation:
+        org = filters.organisation.strip()
+        where.append(
+            or_(table.subject == f"organisation:{org}", table.details.contains(canonical_json(org), autoescape=True))
+        )
+    if filters.since is not None:
+        where.append(table.at >= filters.since)
+    if filters.until is not None:
+        where.append(table.at < filters.until)
+    if filters.entry is not None:
+        where.append(table.seq == filters.entry)
+    return where
+
+
+def list_entries(
+    session: Session, filters: AuditFilters | None = None, *, page: int = 1, per_page: int = 50
+) -> EntryPage:
+    """The entries the filters keep, newest first, one page of ``per_page`` (1 to 500) at a time."""
+    per_page = min(max(per_page, 1), 500)
+    page = max(page, 1)
+    where = _conditions(filters or AuditFilters())
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
+    rows = session.scalars(
+        select(AuditEntry).where(*where).order_by(AuditEntry.seq.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    entries = [LoggedEntry(row.seq, row.at, row.actor, row.action, row.subject, _details(row.details)) for row in rows]
+    return EntryPage(entries, total, page, per_page)
+
+
+def _details(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:  # an edited row: shown as it is (verify_chain reports it)
+        return {"unreadable": text[:500]}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def action_names(session: Session) -> list[str]:
+    """Every action the log holds, sorted (for a filter's choices)."""
+    return list(
+        session.scalars(select(AuditEntry.action).where(AuditEntry.seq > 0).distinct().order_by(AuditEntry.action))
+    )

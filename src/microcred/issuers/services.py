@@ -76,6 +76,51 @@ def create_organisation(
     return org
 
 
+class OrganisationProfile(TypedDict, total=False):
+    """The profile fields `update_organisation` changes (the kind is fixed when the organisation is created)."""
+
+    name: str
+    legal_name: str | None
+    url: str | None
+    email: str | None
+    country: str
+    region: str | None
+    registration_id: str | None
+    description: str | None
+
+
+_PROFILE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda v: required_text(v, "name", max_length=300),
+    "legal_name": lambda v: optional_text(v, "legal_name", max_length=300),
+    "url": lambda v: optional_url(v, "url"),
+    "email": optional_email,
+    "country": country_code,
+    "region": lambda v: optional_text(v, "region", max_length=100),
+    "registration_id": lambda v: optional_text(v, "registration_id", max_length=200),
+    "description": lambda v: optional_text(v, "description"),
+}
+
+
+def update_organisation(
+    session: Session, org_id: uuid.UUID | str, **changes: Unpack[OrganisationProfile]
+) -> Organisation:
+    """Change the profile fields given (the others keep their value), each checked as on creation, all or nothing.
+    The fields that really changed are recorded in the audit log with their new values (nothing when none did).
+    Credentials issued before keep the profile they were signed with; later ones carry the new one."""
+    org = get_organisation(session, org_id)
+    unknown = sorted(set(changes) - set(_PROFILE_CHECKS))
+    if unknown:
+        raise InvalidInput(f"{', '.join(unknown)}: not a profile field that can be changed")
+    checked = {field: _PROFILE_CHECKS[field](value) for field, value in changes.items()}
+    changed = {field: value for field, value in checked.items() if getattr(org, field) != value}
+    for field, value in changed.items():
+        setattr(org, field, value)
+    session.flush()
+    if changed:
+        audit.record(session, "organisation.changed", f"organisation:{org.id}", {"changed": changed})
+    return org
+
+
 def get_organisation(session: Session, org_id: uuid.UUID | str) -> Organisation:
     return get_row(session, Organisation, org_id, "organisation")
 
