@@ -22,6 +22,7 @@ class DraftOptions(TypedDict, total=False):
     language: str  # "en"
     credits: float | None
     level: str | None
+    confirm_warnings: bool | None  # see services.check_alignments (None: record the warnings, don't block)
 
 
 def update_draft(
@@ -35,7 +36,8 @@ def update_draft(
     outcomes: Sequence[services.OutcomeInput | Mapping[str, Any]],
     **options: Unpack[DraftOptions],
 ) -> Achievement:
-    """Replace the fields and the learning outcomes of a draft achievement."""
+    """Replace the fields and the learning outcomes of a draft achievement (alignments checked against their
+    outcome's kind as on creation: ``confirm_warnings=False`` refuses unconfirmed warnings)."""
     reject_unknown(options, DraftOptions, "update_draft")
     achievement = services.get_achievement(session, achievement_id)
     if achievement.status != "draft":
@@ -43,6 +45,7 @@ def update_draft(
     if not outcomes:
         raise InvalidInput("a micro-credential needs at least one learning outcome")
     built = [services._build_outcome(o, i) for i, o in enumerate(outcomes)]
+    services.check_alignments(session, built, confirm_warnings=options.get("confirm_warnings"))
     achievement.name = required_text(name, "name", max_length=300)
     achievement.description = required_text(description, "description")
     achievement.criteria_narrative = required_text(criteria_narrative, "criteria_narrative")

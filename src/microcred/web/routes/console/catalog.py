@@ -4,7 +4,9 @@ image upload."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +24,7 @@ from microcred.i18n import gettext as _
 from microcred.web.deps import SessionDep
 from microcred.web.forms import Form
 from microcred.web.render import render
+from microcred.web.routes.console import outcomes
 from microcred.web.routes.console.common import (
     Editor,
     FormData,
@@ -69,9 +72,8 @@ def _form_from_achievement(session: Session, achievement: Achievement) -> Form:
     for i, outcome in enumerate(achievement.outcomes):
         data[f"outcome_{i}_statement"] = outcome.statement
         data[f"outcome_{i}_kind"] = outcome.kind
-        if outcome.alignments:
-            data[f"outcome_{i}_concept_url"] = outcome.alignments[0].target_url
-            data[f"outcome_{i}_concept_name"] = outcome.alignments[0].target_name
+        for j, alignment in enumerate(outcome.alignments[: outcomes.MAX_CONCEPTS]):
+            data[f"outcome_{i}_concept_{j}"] = alignment.target_url
     data["outcome_count"] = str(max(len(achievement.outcomes), 1))
     return Form(data)
 
@@ -84,7 +86,7 @@ def _outcome_rows(form: Form) -> int:
     return max(1, min(count, MAX_OUTCOME_ROWS))
 
 
-def _read_achievement(form: Form) -> tuple[dict[str, Any], dict[str, tuple[str | None, str | None]]]:
+def _read_achievement(session: Session, form: Form) -> tuple[dict[str, Any], dict[str, tuple[str | None, str | None]]]:
     """The achievement's fields, its outcomes, and its other-language texts, with errors on ``form``."""
     language = form.choice("language", LANGUAGES) or "en"
     values: dict[str, Any] = {
@@ -101,58 +103,53 @@ def _read_achievement(form: Form) -> tuple[dict[str, Any], dict[str, tuple[str |
     for code in LANGUAGES:
         if code != language:
             other[code] = (form.text(f"name_{code}"), form.text(f"description_{code}", max_length=5000))
-    outcomes = []
-    for i in range(_outcome_rows(form)):
-        statement = form.text(f"outcome_{i}_statement", max_length=2000)
-        concept_url = form.text(f"outcome_{i}_concept_url", max_length=2000)
-        concept_name = form.text(f"outcome_{i}_concept_name", max_length=500)
-        if statement is None and concept_url is None and concept_name is None:
-            continue
-        if statement is None:
-            form.errors[f"outcome_{i}_statement"] = _("Describe the outcome, or clear this row.")
-        kind = form.choice(f"outcome_{i}_kind", OUTCOME_KINDS)
-        alignments = []
-        if concept_url is not None:
-            form.url(f"outcome_{i}_concept_url")
-            if concept_name is None:
-                form.errors[f"outcome_{i}_concept_name"] = _("Give the concept's name (its preferred label).")
-            alignments.append({"target_url": concept_url, "target_name": concept_name or "", "target_type": "ext:ESCO"})
-        elif concept_name is not None:
-            form.errors[f"outcome_{i}_concept_url"] = _("Give the concept's address (its URI).")
-        outcomes.append({"statement": statement or "", "kind": kind or "skill", "alignments": alignments})
-    if not outcomes:
-        form.errors["outcome_0_statement"] = _("A micro-credential needs at least one learning outcome.")
-    values["outcomes"] = outcomes
+    values["outcomes"] = outcomes.read_outcomes(session, form, _outcome_rows(form))
     return values, other
 
 
+def warnings_token(warnings: list[str]) -> str:
+    """What the confirmation checkbox carries: the warnings it was shown (a change since needs a new look)."""
+    return hashlib.sha256("\n".join(warnings).encode()).hexdigest()[:24]
+
+
+@dataclass
+class _Page:
+    """What the form page shows besides the form: the achievement edited, a picker step, unconfirmed warnings."""
+
+    achievement: Achievement | None
+    step: outcomes.Step | None = None
+    warnings: list[str] = field(default_factory=list)
+    general_error: str | None = None
+
+
 def _achievement_form_page(
-    request: Request,
-    *,
-    form: Form,
-    achievement: Achievement | None,
-    status_code: int = 200,
-    general_error: str | None = None,
+    request: Request, session: Session, form: Form, page: _Page, *, status_code: int = 200
 ) -> Response:
+    rows = _outcome_rows(form)
     return render(
         request,
         "console/achievement_form.html",
         {
             "form": form,
-            "achievement": achievement,
-            "rows": _outcome_rows(form),
+            "achievement": page.achievement,
+            "rows": rows,
+            "outcome_rows": outcomes.outcome_rows(session, form, rows, page.step),
             "kinds": [(k, _(k)) for k in OUTCOME_KINDS],
+            "kind_label": outcomes.kind_label,
             "languages": [("en", "English"), ("fr", "Français")],
-            "general_error": general_error,
+            "general_error": page.general_error,
+            "warnings": page.warnings,
+            "warnings_token": warnings_token(page.warnings) if page.warnings else "",
             "max_rows": MAX_OUTCOME_ROWS,
+            "max_concepts": outcomes.MAX_CONCEPTS,
         },
         status_code=status_code,
     )
 
 
 @router.get("/achievements/new", name="console_achievement_new")
-def new_achievement(request: Request, user: Editor) -> Response:
-    return _achievement_form_page(request, form=_empty_achievement_form(), achievement=None)
+def new_achievement(request: Request, session: SessionDep, user: Editor) -> Response:
+    return _achievement_form_page(request, session, _empty_achievement_form(), _Page(None))
 
 
 def _save_translations(
@@ -162,23 +159,61 @@ def _save_translations(
         translations.set_translation(session, achievement_id, code, name=name, description=description)
 
 
+def _save(session: Session, user: Any, achievement: Achievement | None, values: dict[str, Any]) -> Achievement:
+    if achievement is None:
+        return catalog.create_achievement(session, issuer_id=user.organisation_id or "", **values)
+    return editing.update_draft(session, achievement.id, **values)
+
+
+def _save_confirmed(
+    session: Session, user: Any, achievement: Achievement | None, values: dict[str, Any], confirmed: str
+) -> Achievement:
+    """Save, asking the service to refuse unconfirmed kind warnings; the warnings the author confirmed (the
+    checkbox names the list it was shown) are saved with the alignments."""
+    try:
+        return _save(session, user, achievement, {**values, "confirm_warnings": False})
+    except catalog.AlignmentWarnings as exc:
+        if not confirmed or confirmed != warnings_token(exc.warnings):
+            raise
+        session.rollback()
+        return _save(session, user, achievement, {**values, "confirm_warnings": True})
+
+
+def _submit(request: Request, session: Session, user: Any, data: dict[str, Any], page: _Page) -> Response:
+    """The form's buttons: a picker step or another outcome (the form again, everything kept), or save."""
+    form = Form(data)
+    action = outcomes.form_action(data)
+    if action == "add_row":
+        form.data["outcome_count"] = str(_outcome_rows(form) + 1)
+        return _achievement_form_page(request, session, form, page)
+    if action != "save":
+        page.step = outcomes.run_step(session, form, action, _outcome_rows(form))
+        if page.step is None:
+            page.general_error = _("Unknown action: use the form's buttons.")
+            return _achievement_form_page(request, session, form, page, status_code=400)
+        return _achievement_form_page(request, session, form, page, status_code=400 if form.errors else 200)
+    values, other = _read_achievement(session, form)
+    if not form.ok:
+        return _achievement_form_page(request, session, form, page, status_code=400)
+    confirmed = str(data.get("confirm_warnings") or "")
+    try:
+        saved = _save_confirmed(session, user, page.achievement, values, confirmed)
+        _save_translations(session, saved.id, other)
+        session.commit()
+    except catalog.AlignmentWarnings as exc:
+        session.rollback()
+        page.warnings = exc.warnings
+        return _achievement_form_page(request, session, form, page, status_code=400)
+    except DomainError as exc:
+        session.rollback()
+        page.general_error = str(exc)
+        return _achievement_form_page(request, session, form, page, status_code=400)
+    return redirect(f"/console/achievements/{saved.id}?saved=1")
+
+
 @router.post("/achievements/new", name="console_achievement_create")
 def create_achievement(request: Request, session: SessionDep, user: Editor, data: FormData) -> Response:
-    form = Form(data)
-    if data.get("add_row"):
-        form.data["outcome_count"] = str(_outcome_rows(form) + 1)
-        return _achievement_form_page(request, form=form, achievement=None)
-    values, other = _read_achievement(form)
-    if form.ok:
-        try:
-            achievement = catalog.create_achievement(session, issuer_id=user.organisation_id or "", **values)
-            _save_translations(session, achievement.id, other)
-            session.commit()
-            return redirect(f"/console/achievements/{achievement.id}?saved=1")
-        except DomainError as exc:
-            session.rollback()
-            return _achievement_form_page(request, form=form, achievement=None, status_code=400, general_error=str(exc))
-    return _achievement_form_page(request, form=form, achievement=None, status_code=400)
+    return _submit(request, session, user, data, _Page(None))
 
 
 @router.get("/achievements/{achievement_id}", name="console_achievement")
@@ -209,7 +244,7 @@ def edit_achievement(request: Request, achievement_id: str, session: SessionDep,
     achievement = own_achievement(session, user, achievement_id)
     if achievement.status != "draft":
         return redirect(f"/console/achievements/{achievement.id}")
-    return _achievement_form_page(request, form=_form_from_achievement(session, achievement), achievement=achievement)
+    return _achievement_form_page(request, session, _form_from_achievement(session, achievement), _Page(achievement))
 
 
 @router.post("/achievements/{achievement_id}/edit", name="console_achievement_update")
@@ -217,23 +252,7 @@ def update_achievement(
     request: Request, achievement_id: str, session: SessionDep, user: Editor, data: FormData
 ) -> Response:
     achievement = own_achievement(session, user, achievement_id)
-    form = Form(data)
-    if data.get("add_row"):
-        form.data["outcome_count"] = str(_outcome_rows(form) + 1)
-        return _achievement_form_page(request, form=form, achievement=achievement)
-    values, other = _read_achievement(form)
-    if form.ok:
-        try:
-            editing.update_draft(session, achievement.id, **values)
-            _save_translations(session, achievement.id, other)
-            session.commit()
-            return redirect(f"/console/achievements/{achievement.id}?saved=1")
-        except DomainError as exc:
-            session.rollback()
-            return _achievement_form_page(
-                request, form=form, achievement=achievement, status_code=400, general_error=str(exc)
-            )
-    return _achievement_form_page(request, form=form, achievement=achievement, status_code=400)
+    return _submit(request, session, user, data, _Page(achievement))
 
 
 @router.post("/achievements/{achievement_id}/publish", name="console_achievement_publish")
