@@ -113,6 +113,9 @@ def test_bad_filters_are_a_400_at_the_field(site: Site, seeded: dict[str, int]) 
     assert reversed_range.status_code == 400 and "This date is before the start date" in reversed_range.text
     assert _get(site.admin, "?organisation=nope").status_code == 400
     assert _get(site.admin, "?page=0").status_code in (400, 422)
+    assert _get(site.admin, "?entry=99999999999").status_code in (400, 422)
+    assert _get(site.admin, "?actor=a%00b").status_code == 422  # a character PostgreSQL cannot store
+    assert _get(site.admin, "?actor=" + "x" * 201).status_code == 400
 
 
 def _verify(client: TestClient, **headers: str) -> Any:

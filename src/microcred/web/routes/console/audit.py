@@ -154,7 +154,7 @@ def audit_log(
     session: SessionDep,
     user: OrgManager,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    entry: Annotated[int | None, Query(ge=1)] = None,
+    entry: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     return _page(request, session, data=dict(request.query_params), page=page, entry=entry)
 
