@@ -158,3 +158,42 @@ def create_pathway(
         },
     )
     return pathway
+
+
+def update_pathway(
+    session: Session,
+    pathway: Pathway,
+    *,
+    components: Sequence[ComponentInput | Mapping[str, Any] | str | uuid.UUID],
+    **options: Unpack[PathwayOptions],
+) -> Pathway:
+    """Replace a pathway's components and rule, validated as `create_pathway` does (its credential achievement
+    stays); completions already recorded keep what they counted. Audited."""
+    achievement = catalog.get_achievement(session, pathway.achievement_id)
+    rule = one_of(options.get("rule", "all_of"), "rule", PATHWAY_RULES)
+    issue_mode = one_of(options.get("issue_mode", "auto"), "issue_mode", ISSUE_MODES)
+    if not components:
+        raise InvalidInput("a pathway needs at least one component")
+    seen: set[uuid.UUID] = set()
+    rows = [_component_row(session, achievement, _component(raw), i, seen) for i, raw in enumerate(components)]
+    pathway.required_count = _required_count(rule, options.get("required_count"), len(rows))
+    pathway.min_credits = _min_credits(options.get("min_credits"))
+    pathway.rule = rule
+    pathway.ordered = bool(options.get("ordered", False))
+    pathway.issue_mode = issue_mode
+    pathway.components = rows
+    session.flush()
+    audit.record(
+        session,
+        "pathway.updated",
+        f"pathway:{pathway.id}",
+        {
+            "rule": rule,
+            "required_count": pathway.required_count,
+            "min_credits": pathway.min_credits,
+            "ordered": pathway.ordered,
+            "issue_mode": issue_mode,
+            "components": [component_json(c) for c in rows],
+        },
+    )
+    return pathway
