@@ -54,6 +54,7 @@ __all__ = [
     "FileUpload",
     "IssuanceInputs",
     "achievement_assessment_fields",
+    "achievement_results",
     "add_evidence",
     "define_assessment",
     "design_json",
@@ -146,6 +147,17 @@ def list_results(
                 AssessmentResult.achievement_id == as_uuid(achievement_id, "achievement"),
                 AssessmentResult.earner_id == as_uuid(earner_id, "earner"),
             )
+        )
+    )
+
+
+def achievement_results(session: Session, achievement_id: uuid.UUID | str) -> list[AssessmentResult]:
+    """Every earner's results on an achievement (the console's cohort grid)."""
+    return list(
+        session.scalars(
+            select(AssessmentResult)
+            .where(AssessmentResult.achievement_id == as_uuid(achievement_id, "achievement"))
+            .order_by(AssessmentResult.recorded_at, AssessmentResult.id)
         )
     )
 

@@ -34,6 +34,7 @@ from microcred.web.routes.backpack import transcripts as backpack_transcripts
 from microcred.web.routes.console import accounts as console_accounts
 from microcred.web.routes.console import analytics as console_analytics
 from microcred.web.routes.console import assessment as console_assessment
+from microcred.web.routes.console import assessment_results as console_assessment_results
 from microcred.web.routes.console import audit as console_audit
 from microcred.web.routes.console import award_detail as console_award_detail
 from microcred.web.routes.console import awards as console_awards
@@ -77,6 +78,7 @@ ROUTE_MODULES = (
     console_issuers,
     console_accounts,
     console_assessment,
+    console_assessment_results,
     console_catalog,
     console_earners,
     console_bulk,

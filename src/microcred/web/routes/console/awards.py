@@ -27,6 +27,7 @@ from microcred.settings import Settings
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.forms import Form
 from microcred.web.render import render
+from microcred.web.routes.console.assessment_results import award_readiness
 from microcred.web.routes.console.common import (
     Awarder,
     FormData,
@@ -171,6 +172,7 @@ def _award_page(
             "general_error": general_error,
             "duplicate": duplicate,
             "duplicate_issued": duplicate.issued_at.strftime("%Y-%m-%d") if duplicate else None,
+            "assessment": award_readiness(session, form.data.get("achievement_id"), form.data.get("earner_id")),
         },
         status_code=status_code,
     )
