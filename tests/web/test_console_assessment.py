@@ -137,6 +137,9 @@ def test_the_design_is_saved_and_shown_again(
     empty = admin.get(path)
     assert empty.status_code == 200 and "<h1>Assessment of Kitchen Hygiene</h1>" in empty.text
     assert "<legend>Outcome 1: Explain the food safety standards of a kitchen.</legend>" in empty.text
+    unassessed = admin.get(f"/console/assessments/{college.achievement_id}/results")
+    assert unassessed.status_code == 200 and "has no assessment design" in unassessed.text
+    assert f'href="{path}"' in unassessed.text  # where to act
     response = _post(admin, path, DESIGN)
     assert response.status_code == 303 and response.headers["location"] == f"{path}?saved=1"
     design = _design(factory, college.achievement_id)
@@ -320,6 +323,10 @@ def test_another_organisation_and_roles(app: FastAPI, college: College, factory:
         assert post.status_code == 404 and _design(factory, theirs) is None
         missing = client.get(f"/console/assessments/{college.achievement_id}/results/{uuid.uuid4()}", headers=HTML)
         assert missing.status_code == 404
+        for bad in ("/console/achievements/not-an-id/assessment", "/console/assessments/not-an-id/results"):
+            assert 400 <= client.get(bad, headers=HTML).status_code < 500, bad
+        unassessed = client.get(f"/console/assessments/{theirs}/results", headers=HTML)
+        assert unassessed.status_code == 404
     for client in _client(app, "assessor@college.example"):
         page = client.get(_design_path(college.achievement_id)).text
         assert '<h2 id="design-heading">Assessment design</h2>' in page and 'name="r0_levels"' not in page
