@@ -253,6 +253,12 @@ def test_results_grid_award_only_when_all_pass_then_issued(
     ready = admin.get(ada).text
     assert "Every outcome passes" in ready and 'action="/console/award"' in ready
     assert "Ready: award" in admin.get(results).text
+    form = admin.get("/console/award", params={"achievement": str(college.achievement_id), "earner": str(college.ada)})
+    assert "Assessed on rubrics" in form.text and "<li>Outcome 1: Proficient</li>" in form.text
+    assert "<li>Outcome 3: 82</li>" in form.text and f'href="{ada}"' in form.text
+    for visibility in ("public", "private"):
+        added = _post(admin, f"{ada}/evidence", {"ev_visibility": visibility, "ev_narrative": f"A {visibility} note."})
+        assert added.status_code == 303
 
     issued = _post(
         admin, "/console/award", {"achievement_id": str(college.achievement_id), "earner_id": str(college.ada)}
@@ -267,6 +273,8 @@ def test_results_grid_award_only_when_all_pass_then_issued(
     results_in = {r.get("achievedLevel") or r.get("value") for r in subject["result"]}
     assert f"urn:uuid:{levels['Proficient']}" in results_in and f"urn:uuid:{levels['Safe']}" in results_in
     assert "82" in results_in
+    narratives = [e.get("narrative") for e in document.get("evidence", [])]
+    assert "A public note." in narratives and "A private note." not in narratives
     assert document["credentialSubject"]["achievement"]["resultDescription"]
 
 
