@@ -18,6 +18,7 @@ from tests.browser.conftest import ARTIFACTS, STAFF_EMAIL, STAFF_PASSWORD, Serve
 
 from microcred.demo import COMPLY_FOOD_SAFETY, alignment
 from microcred.vc.baking import unbake
+from support.esco_subset import import_esco_subset_into
 
 TEXT = {
     "en": {
@@ -135,9 +136,14 @@ def test_issue_and_verify_in_the_browser(browser: Any, server: Server, language:
     page.fill("#level", "Introductory")
     page.fill("#outcome_0_statement", "Handle food in compliance with hygiene rules.")
     page.select_option("#outcome_0_kind", "skill")
-    page.fill("#outcome_0_concept_url", concept["target_url"])
-    page.fill("#outcome_0_concept_name", concept["target_name"])
-    page.focus("#outcome_0_concept_name")
+    import_esco_subset_into(server.db_url)  # the picker lists the concepts of an imported framework
+    page.focus("#outcome_0_query")  # the ESCO picker's combobox: type, then the first option, Enter adds it
+    page.keyboard.type(concept["target_name"])
+    page.wait_for_selector("#outcome_0_listbox [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#outcome_0_picked input[value='{concept['target_url']}']", state="attached")
+    page.focus("#level")
     page.keyboard.press("Enter")  # submits the form from the keyboard
     page.wait_for_url("**/console/achievements/*?saved=1")
     _expect_text(page, t["saved"])

@@ -43,3 +43,15 @@ def esco_subset() -> FrameworkData:
 def import_esco_subset(session: Session) -> None:
     """Import the slice into ``session``'s database (the caller commits); harmless twice."""
     store_framework(session, esco_subset())
+
+
+def import_esco_subset_into(db_url: str) -> None:
+    """The slice imported into the database at ``db_url`` (a browser test's server), committed."""
+    from microcred import db
+
+    engine = db.make_engine(db_url)
+    try:
+        with db.session_scope(db.session_factory(engine)) as session:
+            import_esco_subset(session)
+    finally:
+        engine.dispose()

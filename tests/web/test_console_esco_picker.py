@@ -141,6 +141,8 @@ def test_search_step_lists_concepts_of_the_outcome_kind_and_keeps_the_form(picke
     assert f'value="{APPLY_HYGIENE}"' in attitude.text and COMPLY not in attitude.text
     knowledge = _post(picker, {**data, "outcome_0_kind": "knowledge", "action": "search:0"})
     assert f'value="{FOOD_HYGIENE_RULES}"' in knowledge.text and COMPLY not in knowledge.text
+    entered = _post(picker, {**data, "action": "enter"})  # Enter in the search field, without script
+    assert entered.status_code == 200 and f'value="{COMPLY}"' in entered.text
     assert _count(picker, "Search step") == 0  # a step saves nothing
 
 
@@ -176,7 +178,13 @@ def test_several_concepts_saved_under_esco_labels(picker: Picker) -> None:
     data = _base("Two concepts", outcome_0_statement="Handle food hygienically.", outcome_0_kind="skill")
     added = _post(
         picker,
-        {**data, "outcome_0_result_0": COMPLY, "outcome_0_result_3": SET_STANDARDS, "action": "add:0"},
+        {
+            **data,
+            "outcome_0_query": "hygiene",
+            "outcome_0_result_0": COMPLY,
+            "outcome_0_result_3": SET_STANDARDS,
+            "action": "add:0",
+        },
     )
     assert added.status_code == 200, added.text
     assert f'name="outcome_0_concept_0" value="{COMPLY}"' in added.text
@@ -189,12 +197,14 @@ def test_several_concepts_saved_under_esco_labels(picker: Picker) -> None:
         picker,
         {
             **data,
+            "action": "enter",  # Enter in a field with no search words: save
             "outcome_0_concept_0": COMPLY,
             "outcome_0_concept_1": SET_STANDARDS,
             "outcome_0_concept_name": "hygiene stuff",  # a label in the form is never used
             "outcome_0_concept_0_name": "hygiene stuff",
         },
     )
+    assert 'name="outcome_0_query" type="search" autocomplete="off" value=""' in added.text  # the search is done
     assert _saved(picker, saved) == [
         (
             "Handle food hygienically.",

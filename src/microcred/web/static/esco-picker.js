@@ -39,10 +39,13 @@
     return flat.length <= EXCERPT ? flat : flat.slice(0, EXCERPT - 1).replace(/\s+\S*$/, "") + "…";
   }
 
+  function term(value) {
+    return form.getAttribute("data-term-" + value.replace(/\//g, "-")) || value;
+  }
+
   function typeText(concept) {
-    var parts = [kindLabel(concept.ksa)];
-    if (concept.skill_type) { parts.push(concept.skill_type + (concept.reuse_level ? ", " + concept.reuse_level : "")); }
-    return parts.join(" · ESCO: ");
+    var esco = [concept.skill_type, concept.reuse_level].filter(Boolean).map(term).join(", ");
+    return kindLabel(concept.ksa) + (esco ? " · " + text("esco", { type: esco }) : "");
   }
 
   function Picker(root) {

@@ -136,6 +136,7 @@ def _achievement_form_page(
             "outcome_rows": outcomes.outcome_rows(session, form, rows, page.step),
             "kinds": [(k, _(k)) for k in OUTCOME_KINDS],
             "kind_label": outcomes.kind_label,
+            "esco_terms": [(value, _(label)) for value, label in outcomes.ESCO_TERMS.items()],
             "languages": [("en", "English"), ("fr", "Français")],
             "general_error": page.general_error,
             "warnings": page.warnings,
@@ -182,7 +183,7 @@ def _save_confirmed(
 def _submit(request: Request, session: Session, user: Any, data: dict[str, Any], page: _Page) -> Response:
     """The form's buttons: a picker step or another outcome (the form again, everything kept), or save."""
     form = Form(data)
-    action = outcomes.form_action(data)
+    action = outcomes.form_action(data, _outcome_rows(form))
     if action == "add_row":
         form.data["outcome_count"] = str(_outcome_rows(form) + 1)
         return _achievement_form_page(request, session, form, page)

@@ -216,6 +216,7 @@ def _add(form: Form, i: int) -> Step:
         )
         return Step(i)
     set_picked(form, i, merged)
+    form.data.pop(f"outcome_{i}_query", None)  # done: Enter elsewhere saves again
     return Step(i)
 
 
@@ -288,9 +289,17 @@ def outcome_rows(session: Session, form: Form, rows: int, step: Step | None) -> 
     return out
 
 
-def form_action(data: dict[str, Any]) -> str:
-    """What the submit button asked for: ``save`` (the default button, Enter in a field), ``add_row`` or a step."""
+def form_action(data: dict[str, Any], rows: int) -> str:
+    """What the submit button asked for: ``save``, ``add_row`` or a picker step. Enter in a text field presses the
+    form's default button (``enter``): a search when an outcome's search field holds words (as typed there without
+    script), else save."""
     if data.get("add_row"):
         return "add_row"
     action = data.get("action")
+    if action == "enter":
+        for i in range(rows):
+            query = data.get(f"outcome_{i}_query")
+            if isinstance(query, str) and query.strip():
+                return f"search:{i}"
+        return "save"
     return action if isinstance(action, str) and action else "save"
