@@ -8,6 +8,7 @@ transcript record and prerequisites are edited on its own page. French."""
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from tests.web.conftest import form_token, sign_in_with_password
+from tests.web.conftest import form_token, make_settings, sign_in_with_password
 
 from microcred import issuing
 from microcred.accounts import services as accounts
@@ -31,55 +32,92 @@ PASSWORD = "pathways console password 1"
 HTML = {"Accept": "text/html"}
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sessionmaker[Session]]:
+    """One migrated database per backend for the module (each test has its own colleges, so none sees another's)."""
+    from tests.conftest import scratch_database
+
+    from microcred import db
+
+    url, drop = scratch_database(request.param, tmp_path_factory.mktemp("pathways") / "pathways.db", request)
+    engine = db.make_engine(url)
+    db.upgrade(engine=engine)
+    yield db.session_factory(engine)
+    engine.dispose()
+    if drop is not None:
+        drop()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("pathways-instance"))
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
+    from microcred.web.app import create_app
+
+    return create_app(settings=settings, session_factory=factory)
+
+
 @dataclass
 class College:
     org_id: uuid.UUID
+    other_org_id: uuid.UUID
     basics: uuid.UUID  # components, one credit each
     advanced: uuid.UUID
     certificate: uuid.UUID  # the pathway's credential
     no_credits: uuid.UUID
-    other_org_achievement: uuid.UUID
     earner_id: uuid.UUID
+    suffix: str
+
+    def email(self, who: str) -> str:
+        return f"{who}-{self.suffix}@college.example"
 
 
 @pytest.fixture
 def college(
     factory: sessionmaker[Session], make_org: Callable[..., Any], make_achievement: Callable[..., Any]
 ) -> College:
+    """A college of its own with its achievements, another college with one of its own, an earner."""
+    suffix = secrets.token_hex(4)
     with factory() as session:
-        org = make_org(session)
+        org = make_org(session, registration_id=f"ON-{suffix}")
         basics = make_achievement(session, org.id, name="Kitchen Basics", credits=1)
         advanced = make_achievement(session, org.id, name="Advanced Pastry", credits=1)
         certificate = make_achievement(session, org.id, name="Culinary Certificate", credits=None)
         no_credits = make_achievement(session, org.id, name="Knife Skills", credits=None)
-        other = make_org(session, name="Other College", registration_id="ON-OTHER-009", email="r@other.example")
-        foreign = make_achievement(session, other.id, name="Other Welding")
-        for email, role, org_id in (
-            ("admin@college.example", "org_admin", org.id),
-            ("assessor@college.example", "assessor", org.id),
-            ("admin@other.example", "org_admin", other.id),
-        ):
-            accounts.create_user(
-                session, email=email, name=email.split("@")[0], role=role, organisation_id=org_id, password=PASSWORD
-            )
-        earner = earners.create_earner(session, name="Ada Lovelace", email="ada@example.org")
+        other = make_org(session, name="Other College", registration_id=f"ON-O-{suffix}", email="r@other.example")
+        make_achievement(session, other.id, name="Other Welding")
+        earner = earners.create_earner(session, name="Ada Lovelace", email=f"ada-{suffix}@example.org")
         session.commit()
-        return College(org.id, basics.id, advanced.id, certificate.id, no_credits.id, foreign.id, earner.id)
+        return College(org.id, other.id, basics.id, advanced.id, certificate.id, no_credits.id, earner.id, suffix)
 
 
-def _client(app: FastAPI, email: str) -> Iterator[TestClient]:
+def _client(app: FastAPI, c: College, who: str, role: str = "org_admin") -> Iterator[TestClient]:
+    """A staff member of the college (``other``: of the other college), made only when a test needs them (each
+    password hash takes a while), signed in."""
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as session:
+        accounts.create_user(
+            session, email=c.email(who), name=who, role=role, password=PASSWORD,
+            organisation_id=c.other_org_id if who == "other" else c.org_id,
+        )  # fmt: skip
+        session.commit()
     with TestClient(app, base_url="https://testserver") as client:
-        yield sign_in_with_password(client, email, PASSWORD)
+        yield sign_in_with_password(client, c.email(who), PASSWORD)
 
 
 @pytest.fixture
 def admin(app: FastAPI, college: College) -> Iterator[TestClient]:
-    yield from _client(app, "admin@college.example")
+    yield from _client(app, college, "admin")
 
 
 @pytest.fixture
 def other(app: FastAPI, college: College) -> Iterator[TestClient]:
-    yield from _client(app, "admin@other.example")
+    yield from _client(app, college, "other")
 
 
 def _post(client: TestClient, url: str, page: str | None = None, **data: str) -> Any:
@@ -103,7 +141,7 @@ def _build(client: TestClient, c: College, **extra: str) -> Any:
     return _post(client, "/console/pathways/new", **data)
 
 
-def _stored(factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+def _stored(factory: sessionmaker[Session], c: College) -> list[dict[str, Any]]:
     with factory() as session:
         return [
             {
@@ -117,6 +155,7 @@ def _stored(factory: sessionmaker[Session]) -> list[dict[str, Any]]:
                 "id": p.id,
             }
             for p in pathways.list_pathways(session)
+            if p.achievement_id == c.certificate
         ]
 
 
@@ -132,9 +171,9 @@ def _award(settings: Settings, factory: sessionmaker[Session], achievement_id: u
         session.commit()
 
 
-def _completions(factory: sessionmaker[Session]) -> list[tuple[str, uuid.UUID | None]]:
+def _completions(factory: sessionmaker[Session], c: College) -> list[tuple[str, uuid.UUID | None]]:
     with factory() as session:
-        return [(c.status, c.award_id) for c in pathways.list_completions(session)]
+        return [(x.status, x.award_id) for x in pathways.list_completions(session) if x.earner_id == c.earner_id]
 
 
 def test_a_pathway_built_in_the_console_is_completed_approved_and_issued(
@@ -151,7 +190,7 @@ def test_a_pathway_built_in_the_console_is_completed_approved_and_issued(
 
     created = _build(admin, college)
     assert created.status_code == 303 and created.headers["location"] == "/console/pathways?saved=created"
-    [stored] = _stored(factory)
+    [stored] = _stored(factory, college)
     assert {k: v for k, v in stored.items() if k != "id"} == {
         "achievement_id": college.certificate,
         "rule": "all_of",
@@ -167,25 +206,30 @@ def test_a_pathway_built_in_the_console_is_completed_approved_and_issued(
     assert "Every component" in listing and "Waits for staff approval" in listing
 
     _award(settings, factory, college.basics, college.earner_id)
-    assert _completions(factory) == []  # one of two components
+    assert _completions(factory, college) == []  # one of two components
     _award(settings, factory, college.advanced, college.earner_id)
-    assert _completions(factory) == [("pending", None)]  # queued, not issued
+    assert _completions(factory, college) == [("pending", None)]  # queued, not issued
     assert "1 pathway completion waits for approval" in admin.get("/console/pathways").text
 
     queue = admin.get("/console/pathways/approvals").text
-    assert "Ada Lovelace" in queue and "ada@example.org" in queue and "Kitchen Basics, Advanced Pastry" in queue
+    assert (
+        "Ada Lovelace" in queue
+        and college.email("ada") not in queue
+        and f"ada-{college.suffix}@example.org" in queue
+        and "Kitchen Basics, Advanced Pastry" in queue
+    )
     with factory() as session:
-        [completion] = pathways.list_completions(session)
+        [completion] = [x for x in pathways.list_completions(session) if x.earner_id == college.earner_id]
         completion_id = completion.id
     url = f"/console/pathways/approvals/{completion_id}/approve"
     asked = _post(admin, url, "/console/pathways/approvals")
     assert asked.status_code == 200
     assert "Issue Culinary Certificate to Ada Lovelace?" in asked.text and 'name="confirm" value="yes"' in asked.text
-    assert _completions(factory) == [("pending", None)]  # nothing done before the confirmation
+    assert _completions(factory, college) == [("pending", None)]  # nothing done before the confirmation
 
     done = _post(admin, url, "/console/pathways/approvals", confirm="yes")
     assert done.status_code == 303
-    [(status, award_id)] = _completions(factory)
+    [(status, award_id)] = _completions(factory, college)
     assert status == "issued" and award_id is not None and done.headers["location"].endswith(f"?award={award_id}")
     shown = admin.get(done.headers["location"]).text
     assert "Approved: the pathway&#39;s credential was issued." in shown or "credential was issued" in shown
@@ -195,14 +239,14 @@ def test_a_pathway_built_in_the_console_is_completed_approved_and_issued(
 
     twice = _post(admin, url, "/console/pathways/approvals", confirm="yes")  # a second click
     assert twice.status_code == 400 and "already approved" in twice.text
-    assert _completions(factory) == [("issued", award_id)]
+    assert _completions(factory, college) == [("issued", award_id)]
 
 
 def test_a_pathway_is_edited_in_the_builder(
     admin: TestClient, college: College, factory: sessionmaker[Session]
 ) -> None:
     assert _build(admin, college).status_code == 303
-    [before] = _stored(factory)
+    [before] = _stored(factory, college)
     edit_url = f"/console/pathways/{before['id']}/edit"
     form = admin.get(edit_url).text
     assert f'id="component_{college.basics}" name="component_{college.basics}" value="yes" checked' in form
@@ -226,7 +270,7 @@ def test_a_pathway_is_edited_in_the_builder(
         },
     )
     assert saved.status_code == 303 and saved.headers["location"] == "/console/pathways?saved=updated"
-    [after] = _stored(factory)
+    [after] = _stored(factory, college)
     assert after["id"] == before["id"] and after["achievement_id"] == college.certificate
     assert after["components"] == [(None, None, "https://esco.example/skill/hygiene"), (college.advanced, None, None)]
     assert (after["rule"], after["required_count"], after["min_credits"], after["ordered"], after["issue_mode"]) == (
@@ -259,48 +303,48 @@ def test_bad_input_is_refused_with_the_message_at_the_field(
         assert f'href="#{field}"' in response.text  # the summary links to the field
         if field != "components":
             assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', response.text), field
-    assert _stored(factory) == []
+    assert _stored(factory, college) == []
 
     assert _build(admin, college).status_code == 303  # the certificate now is a pathway's credential
     taken = _build(admin, college)
     assert taken.status_code == 400 and "Choose one of the options." in taken.text
-    assert len(_stored(factory)) == 1
+    assert len(_stored(factory, college)) == 1
     assert admin.get("/console/pathways/not-a-uuid/edit", headers=HTML).status_code == 404
 
     admin.get("/language/fr?next=/console")
     french = _build(admin, college, achievement_id=str(college.advanced), min_credits="beaucoup")
     assert french.status_code == 400 and 'lang="fr"' in french.text
     assert "Entrez un nombre, par exemple 12 ou 0,5." in french.text
-    assert len(_stored(factory)) == 1
+    assert len(_stored(factory, college)) == 1
 
 
 def test_another_organisations_pathways_are_not_theirs(
     admin: TestClient, other: TestClient, college: College, settings: Settings, factory: sessionmaker[Session]
 ) -> None:
     _build(admin, college)
-    [before] = _stored(factory)
+    [before] = _stored(factory, college)
     edit_url = f"/console/pathways/{before['id']}/edit"
     assert other.get(edit_url, headers=HTML).status_code == 404
     changed = _post(other, edit_url, "/console/pathways", rule="all_of", issue_mode="auto",
                     **{f"component_{college.basics}": "yes"})  # fmt: skip
     assert changed.status_code == 404
-    assert _stored(factory) == [before]
+    assert _stored(factory, college) == [before]
     assert "Culinary Certificate" not in other.get("/console/pathways").text
 
     _award(settings, factory, college.basics, college.earner_id)
     _award(settings, factory, college.advanced, college.earner_id)
     with factory() as session:
-        [completion] = pathways.list_completions(session)
+        [completion] = [x for x in pathways.list_completions(session) if x.earner_id == college.earner_id]
     assert "Ada Lovelace" not in other.get("/console/pathways/approvals").text
     url = f"/console/pathways/approvals/{completion.id}/approve"
     refused = _post(other, url, "/console/pathways/approvals", confirm="yes")
     assert refused.status_code == 404
-    assert _completions(factory) == [("pending", None)]
+    assert _completions(factory, college) == [("pending", None)]
     assert other.get(f"/console/achievements/{college.basics}/transcript", headers=HTML).status_code == 404
 
 
 def test_an_assessor_approves_but_does_not_build(app: FastAPI, college: College) -> None:
-    for client in _client(app, "assessor@college.example"):
+    for client in _client(app, college, "assessor", "assessor"):
         assert client.get("/console/pathways/approvals").status_code == 200
         assert client.get("/console/pathways", headers=HTML).status_code == 403
         nav = client.get("/console").text
