@@ -275,3 +275,24 @@ def test_editing_a_draft_checks_the_kinds_too(picker: Picker) -> None:
     confirmed = _post(picker, {**data, "confirm_warnings": token.group(1)}, path)
     [(_s, kind, [(_u, _l, _f, warning)])] = _saved(picker, confirmed)
     assert kind == "attitude" and warning is not None
+
+
+def test_without_an_imported_framework_the_form_says_what_to_do(app: Any, factory: sessionmaker[Session]) -> None:
+    from microcred.issuers import services as issuers
+
+    with db.session_scope(factory) as session:
+        org = issuers.create_organisation(session, kind="institution", name="Empty College", country="CA")
+        accounts.create_user(
+            session, email="author@empty.example", name="Em Author", role="org_admin",
+            organisation_id=org.id, password=PASSWORD,
+        )  # fmt: skip
+    with TestClient(app, base_url="https://testserver") as client:
+        sign_in_with_password(client, "author@empty.example", PASSWORD)
+        empty = Picker(client, factory)
+        form = client.get(NEW)
+        assert "microcred taxonomy import esco" in _text(form.text)
+        searched = _post(empty, {**_base("Nothing", outcome_0_query="hygiene"), "action": "search:0"})
+        assert searched.status_code == 400
+        assert 'id="outcome_0_query-error"' in searched.text and "microcred taxonomy import esco" in _text(
+            searched.text
+        )

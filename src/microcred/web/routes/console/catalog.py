@@ -136,6 +136,7 @@ def _achievement_form_page(
             "outcome_rows": outcomes.outcome_rows(session, form, rows, page.step),
             "kinds": [(k, _(k)) for k in OUTCOME_KINDS],
             "kind_label": outcomes.kind_label,
+            "no_framework": outcomes.missing_message() if outcomes.framework_missing(session) else None,
             "esco_terms": [(value, _(label)) for value, label in outcomes.ESCO_TERMS.items()],
             "languages": [("en", "English"), ("fr", "Français")],
             "general_error": page.general_error,

@@ -165,6 +165,22 @@ def _views(session: Session, uris: list[str], exclude: list[str]) -> list[Concep
     return views
 
 
+def framework_missing(session: Session) -> bool:
+    """True while no competency framework is imported: the picker has nothing to search."""
+    return not taxonomy.list_frameworks(session)
+
+
+def missing_message() -> str:
+    return _(
+        "No competency framework is imported on this site yet: an administrator imports ESCO with the command "
+        "“microcred taxonomy import esco”, then the search works."
+    )
+
+
+def _nothing_found(session: Session, form: Form, i: int, message: str) -> None:
+    form.errors[f"outcome_{i}_query"] = missing_message() if framework_missing(session) else message
+
+
 def _search(session: Session, form: Form, i: int) -> Step:
     query = form.text(f"outcome_{i}_query", max_length=200)
     if query is None:
@@ -175,10 +191,15 @@ def _search(session: Session, form: Form, i: int) -> Step:
     uris = [c.uri for c in found if c.ksa == kind]
     results = _views(session, uris, picked_uris(form, i))
     if not results:
-        form.errors[f"outcome_{i}_query"] = _(
-            "No %(kind)s concept matches “%(query)s”: try another word, or change the outcome's kind.",
-            kind=_(kind),
-            query=query,
+        _nothing_found(
+            session,
+            form,
+            i,
+            _(
+                "No %(kind)s concept matches “%(query)s”: try another word, or change the outcome's kind.",
+                kind=_(kind),
+                query=query,
+            ),
         )
     return Step(i, results, _("%(kind)s concepts matching “%(query)s”", kind=_(kind).capitalize(), query=query))
 
@@ -192,9 +213,14 @@ def _suggest(session: Session, form: Form, i: int) -> Step:
     found = taxonomy.suggest_concepts(session, statement, kind, RESULTS + MAX_CONCEPTS)
     results = _views(session, [c.uri for c in found], picked_uris(form, i))
     if not results:
-        form.errors[f"outcome_{i}_query"] = _(
-            "No %(kind)s concept fits this statement: search by a word instead, or change the outcome's kind.",
-            kind=_(kind),
+        _nothing_found(
+            session,
+            form,
+            i,
+            _(
+                "No %(kind)s concept fits this statement: search by a word instead, or change the outcome's kind.",
+                kind=_(kind),
+            ),
         )
     return Step(i, results, _("Suggested %(kind)s concepts for this outcome", kind=_(kind)))
 
