@@ -185,17 +185,43 @@ def verify(
         pinned = load_pinned_keys(trusted_keys)
     registry = _registry(extra_contexts)
     inputs = [item for source in sources for item in _inputs(source)]
+    store = open_instance_store()
     with errors(prefix="trusted keys: "):  # KeyFormatError: a malformed MICROCRED_TRUSTED_KEYS
-        verifier = instance_verifier(open_instance_store(), pinned=pinned, registry=registry)
+        verifier = instance_verifier(store, pinned=pinned, registry=registry)
     console = Console(highlight=False, emoji=False)
     all_ok = True
+    verified: list[Any] = []
     for label, credential in inputs:
         result = verifier.verify(credential)
+        verified.append(result.credential)
         all_ok = all_ok and result.verified
         if as_json:
             typer.echo(json.dumps({"source": label, **result.to_json()}, ensure_ascii=False))
             continue
         _print_result(console, label, result)
+    _count_verifications(store, verified)
     if not all_ok:
         raise typer.Exit(EXIT_FAILED)
 
+
+def _count_verifications(store: Any, documents: list[Any]) -> None:
+    """Run against an instance, each of its own credentials verified counts in its analytics (channel cli), best
+    effort: a database that cannot take the count (not migrated, busy) changes nothing in the verdicts."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from microcred.analytics import services as analytics
+    from microcred.awards import queries as awards
+    from microcred.db import session_scope
+    from microcred.settings import get_settings
+
+    if store is None:
+        return
+    base_url = get_settings().base_url
+    try:
+        with session_scope(store) as session:
+            for award_id in filter(None, (analytics.award_id_in(d, base_url) for d in documents)):
+                award = awards.find_award(session, award_id)
+                if award is not None:
+                    analytics.record(session, "verification", achievement_id=award.achievement_id, channel="cli")
+    except SQLAlchemyError:
+        return

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred import urls
+from microcred.analytics import services as analytics
 from microcred.audit import services as audit
 from microcred.awards import exports
 from microcred.awards import queries as awards
@@ -314,5 +315,6 @@ def issue_credential(
                                delivered_at=utcnow(), details={"offer_id": str(offer.id)}))
     audit.record(session, "award.wallet_delivered", f"award:{award.id}",
                  {"format": fmt, "holder_did_sha256": _hash(proof.did)})
+    analytics.record(session, analytics.EventKind.WALLET_DELIVERY, achievement_id=award.achievement_id, channel=fmt)
     session.flush()
     return {"credentials": [{"credential": credential}]}

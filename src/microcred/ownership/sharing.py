@@ -125,7 +125,7 @@ def embed_snippet(session: Session, award: Award, base_url: str) -> str:
     """A self-contained HTML snippet (no script) linking to the public verification page."""
     achievement = catalog.get_achievement(session, award.achievement_id)
     org = issuers.get_organisation(session, achievement.issuer_id)
-    url = escape(urls.credential_url(award.id, base_url))
+    url = escape(urls.credential_url(award.id, base_url) + "?via=embed")  # visits through it are counted as such
     return (
         f'<blockquote class="microcred-credential" cite="{url}" style="border:1px solid #1f3a5f;'
         f'padding:0.75em;max-width:28em;font-family:sans-serif">'

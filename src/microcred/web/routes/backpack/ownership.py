@@ -21,7 +21,7 @@ from microcred.i18n import current_language
 from microcred.i18n import gettext as _
 from microcred.ownership import erasure, identity, oid4vci, portability, sharing
 from microcred.settings import Settings
-from microcred.web import security
+from microcred.web import counting, security
 from microcred.web.auth import CsrfChecked, require_earner
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.qr import qr_svg
@@ -47,11 +47,14 @@ def file_response(out: exports.ExportFile) -> Response:
 
 # -- downloads, sharing, wallet -------------------------------------------------------------------
 @router.get("/credentials/{award_id}/download/{fmt}", name="backpack_download")
-def download(award_id: str, fmt: Format, session: SessionDep, settings: SettingsDep, user: EarnerUser) -> Response:
+def download(
+    award_id: str, fmt: Format, request: Request, session: SessionDep, settings: SettingsDep, user: EarnerUser
+) -> Response:
     award = _own_award(session, user, award_id)
-    return file_response(
+    response = file_response(
         exports.export_file(session, award, fmt, base_url=settings.base_url, lang=current_language(), gettext=_)
     )
+    return counting.download(request, response, award, fmt)
 
 
 def _share_page(request: Request, session: Any, settings: Settings, award: Award, *, saved: bool = False) -> Response:

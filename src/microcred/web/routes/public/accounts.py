@@ -15,7 +15,7 @@ from microcred.accounts.services import User
 from microcred.db.base import utcnow
 from microcred.i18n import LANGUAGES, N_, current_language
 from microcred.i18n import gettext as _
-from microcred.web import security
+from microcred.web import counting, security
 from microcred.web.auth import CsrfChecked, CurrentUser, safe_next
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.i18n import COOKIE as LANGUAGE_COOKIE
@@ -138,10 +138,12 @@ def confirm_link(request: Request, token: str, session: SessionDep, next: str | 
 
 @router.post("/sign-in/link/{token}", name="sign_in_consume")
 def consume_link(request: Request, token: str, session: SessionDep, next: Annotated[str, Form()] = "") -> Response:
+    previous = getattr(accounts.peek_sign_in_token(session, token), "last_sign_in_at", None)
     user = accounts.consume_sign_in_token(session, token)
     if user is None:
         session.rollback()
         return render(request, "auth/link_invalid.html", status_code=400)
+    counting.count_claims(session, user.earner_id, previous)  # the awards this sign-in claims
     session.commit()
     return _signed_in(request, user, safe_next(next))
 

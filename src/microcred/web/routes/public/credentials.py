@@ -16,7 +16,7 @@ from microcred import urls
 from microcred.awards import queries as awards
 from microcred.errors import InvalidInput, NotFound
 from microcred.vc.baking import BakingError, looks_baked, unbake
-from microcred.web import negotiation, pagecache, vc_api
+from microcred.web import counting, negotiation, pagecache, vc_api
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
 from microcred.web.presenters import CredentialView, present
@@ -113,12 +113,14 @@ def get_credential(
     if chosen == negotiation.VC_JWT:
         if not award.credential_jwt:
             raise NotFound(f"credential {credential_id} has no VC-JWT form; ask for application/ld+json")
-        return Response(award.credential_jwt, media_type=negotiation.VC_JWT, headers=vary)
+        jwt = Response(award.credential_jwt, media_type=negotiation.VC_JWT, headers=vary)
+        return counting.download(request, jwt, award, "jwt")
     if chosen != negotiation.HTML:
-        return Response(award.credential_json, media_type=negotiation.JSON_LD, headers=vary)
+        signed = Response(award.credential_json, media_type=negotiation.JSON_LD, headers=vary)
+        return counting.download(request, signed, award, "json")
     response = _verification_page(request, session, settings, templates, award, choice)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"  # the page's language, and who is signed in
-    return response
+    return counting.page_view(request, response, award)  # here, not in the renderer: cached pages count too
 
 
 def _chosen_type(format: str | None, accept: str | None) -> str | None:
@@ -267,10 +269,11 @@ def verify_credential(body: VerifyRequest, request: Request, settings: SettingsD
         return JSONResponse(vc_api.refusal_json(str(exc)), status_code=400)
     result = vc_api.verify(settings, request.app.state.session_factory, source)
     result = vc_api.apply_options(result, options)
-    return JSONResponse(
+    answer = JSONResponse(
         vc_api.result_json(result, options, body.verifiableCredential),
         status_code=200 if result.verified else 400,
     )
+    return counting.verification(request, answer, result.credential, "api")
 
 
 @router.get(
@@ -322,4 +325,5 @@ def verify_file(request: Request, settings: SettingsDep, file: Annotated[UploadF
         except (json.JSONDecodeError, RecursionError):
             return JSONResponse({"error": "the file's credential is not valid JSON"}, status_code=400)
     result = vc_api.verify(settings, request.app.state.session_factory, source)
-    return JSONResponse(vc_api.result_json(result), status_code=200 if result.verified else 400)
+    answer = JSONResponse(vc_api.result_json(result), status_code=200 if result.verified else 400)
+    return counting.verification(request, answer, result.credential, "api")

@@ -24,7 +24,7 @@ from microcred.issuers import services as issuers
 from microcred.ownership import sharing
 from microcred.vc.baking import BakingError, looks_baked, unbake
 from microcred.vc.jose import looks_like_jwt
-from microcred.web import vc_api
+from microcred.web import counting, vc_api
 from microcred.web.auth import CsrfChecked, user_from_cookie
 from microcred.web.deps import SessionDep, SettingsDep, TemplatesDep
 from microcred.web.enrich import enrich
@@ -146,7 +146,8 @@ def _looked_up(request: Request, session: Any, settings: Any, templates: Any, ad
     result = vc_api.verify(settings, request.app.state.session_factory, awards.credential_document(award))
     shown = sharing.public_document(session, award)  # without the evidence its earner chose to hide
     page = present(shown, result.verified, list(result.checks), result.format, result.nested)
-    return render_verdict(request, templates, enrich(page, session, settings.base_url))
+    response = render_verdict(request, templates, enrich(page, session, settings.base_url))
+    return counting.verification(request, response, result.credential, "page")
 
 
 def _source(text: str, field: str) -> dict[str, Any] | str:
@@ -207,4 +208,5 @@ def verify_submit(
     result = vc_api.verify(settings, request.app.state.session_factory, source)
     document = result.credential if result.credential is not None else source
     page = present(document, result.verified, list(result.checks), result.format, result.nested)
-    return render_verdict(request, templates, enrich(page, session, settings.base_url))
+    response = render_verdict(request, templates, enrich(page, session, settings.base_url))
+    return counting.verification(request, response, result.credential, "page")

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from microcred.issuers import keystore
 from microcred.status import services as status
+from microcred.web import counting
 from microcred.web.deps import SessionDep, SettingsDep
 
 LIST_MEDIA_TYPE = "application/vc+ld+json"
@@ -29,6 +30,7 @@ def get_status_list(list_id: str, request: Request, session: SessionDep, setting
     )
     if signed.resigned:
         session.commit()
+    listed = status.get_list(session, list_id)  # already read: its organisation and id, for the count
     headers = {
         "ETag": signed.etag,
         "Cache-Control": f"public, max-age={status.LIST_TTL_SECONDS}",
@@ -36,5 +38,7 @@ def get_status_list(list_id: str, request: Request, session: SessionDep, setting
     }
     match = request.headers.get("if-none-match", "")
     if signed.etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*":
-        return Response(status_code=304, headers=headers)
-    return Response(signed.text, media_type=LIST_MEDIA_TYPE, headers=headers)
+        response = Response(status_code=304, headers=headers)
+    else:
+        response = Response(signed.text, media_type=LIST_MEDIA_TYPE, headers=headers)
+    return counting.status_list(request, response, listed.organisation_id, listed.id)
