@@ -243,7 +243,7 @@ def test_a_pathway_built_in_the_console_is_completed_approved_and_issued(
 
 
 def test_a_pathway_is_edited_in_the_builder(
-    admin: TestClient, college: College, factory: sessionmaker[Session]
+    admin: TestClient, college: College, settings: Settings, factory: sessionmaker[Session]
 ) -> None:
     assert _build(admin, college).status_code == 303
     [before] = _stored(factory, college)
@@ -277,6 +277,12 @@ def test_a_pathway_is_edited_in_the_builder(
         "n_of_m", 1, None, True, "auto",
     )  # fmt: skip
     assert "1 of 2 components" in admin.get("/console/pathways").text
+
+    _award(settings, factory, college.advanced, college.earner_id)  # one component of two: issued at once now
+    [(status, award_id)] = _completions(factory, college)
+    assert status == "issued" and award_id is not None
+    assert "Culinary Certificate" in admin.get(f"/console/awards/{award_id}").text
+    assert "Nothing waits for approval" in admin.get("/console/pathways/approvals").text
 
 
 def test_bad_input_is_refused_with_the_message_at_the_field(
