@@ -196,6 +196,7 @@ def test_filters_refusals_roles_and_french(
     sign_in_with_password(reviewer, "reviewer@partner.example", PASSWORD)
     refused = reviewer.get("/console/analytics", headers=HTML)
     assert refused.status_code == 404 and "issuing organisation" in refused.text
+    assert '<a href="/console">Go to the console overview</a>' in refused.text
     assert reviewer.get("/console/analytics.csv").status_code == 404
     assert 'href="/console/analytics"' not in reviewer.get("/console", headers=HTML).text
     anonymous = TestClient(client.app, base_url="https://testserver")

@@ -36,6 +36,7 @@ from microcred.i18n import gettext as _
 from microcred.status import services as status
 from microcred.web.deps import SessionDep
 from microcred.web.errors import error_response
+from microcred.web.negotiation import wants_html
 from microcred.web.render import render
 from microcred.web.routes.console.common import Viewer, achievements_for, console_router, issuing, localized_name
 
@@ -263,7 +264,9 @@ def _not_for_you(request: Request) -> Response:
         "Analytics are for the staff of an issuing organisation. Ask your organisation's administrator, or go back "
         "to the console overview."
     )
-    return error_response(request, 404, message)
+    if request.url.path.endswith(".csv") or not wants_html(request):
+        return error_response(request, 404, message)
+    return render(request, "console/analytics_refused.html", {"message": message}, status_code=404)
 
 
 def _page(
