@@ -64,6 +64,11 @@ def _period_labels() -> dict[str, str]:
     return {"week": _("Week"), "month": _("Month")}
 
 
+def _period_headers() -> dict[str, str]:
+    """The over-time table's first column: what its row headers are."""
+    return {"week": _("Week (its Monday)"), "month": _("Month")}
+
+
 @dataclass(frozen=True)
 class Filters:
     achievement: Achievement | None  # None: all the organisation's achievements
@@ -146,9 +151,7 @@ def _state(award: award_queries.Award, now: datetime) -> str:
 
 
 def _period_label(start: date, period: str) -> str:
-    if period == "week":
-        return _("Week of %(date)s", date=start.isoformat())
-    return start.strftime("%Y-%m")
+    return start.isoformat() if period == "week" else start.strftime("%Y-%m")
 
 
 def _short_label(start: date, period: str) -> str:
@@ -285,6 +288,7 @@ def _page(
         "error_field": error.field if error else None,
         "metrics": _metric_labels(),
         "periods": _period_labels(),
+        "period_headers": _period_headers(),
         "states": STATES,
         "filters": report.filters if report is not None else Filters(None, "month", "views"),
         "achievements": [(a, localized_name(session, a)) for a in achievements],
