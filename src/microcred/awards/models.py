@@ -78,7 +78,7 @@ class Award(Base):
     replacement: Mapped[str | None] = mapped_column(String(16))  # renewal | reissue (how this one replaced)
 
     evidence: Mapped[list[EvidenceItem]] = relationship(
-        back_populates="award", order_by="EvidenceItem.position", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="award", order_by="EvidenceItem.position", cascade="all, delete-orphan", lazy="select"
     )
 
     def __repr__(self) -> str:

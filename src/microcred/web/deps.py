@@ -3,38 +3,54 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from microcred.settings import Settings
 
 SessionFactory = sessionmaker[Session]
 
 
-def get_app_settings(request: Request) -> Settings:
+# The dependencies below are `async def` because they do no I/O: FastAPI runs a plain `def` dependency in the thread
+# pool, and a thread hop costs more than the work (measured on the credential page, issue 14).
+
+
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request. Handlers commit what they change; anything left is rolled back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request. Handlers commit what they change; anything left is rolled back.
+
+    Opening a session does no I/O (it connects on first use), so it opens here, on the event loop. Closing it may
+    (a ROLLBACK, the connection back to its pool), so that runs in the thread pool, and only when the session did
+    take a connection."""
     factory: SessionFactory = request.app.state.session_factory
     session = factory()
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(_close, session)
+        else:
+            session.close()
+
+
+def _close(session: Session) -> None:
+    session.rollback()
+    session.close()
 
 
 def configured_token(settings: Settings) -> str | None:
@@ -58,7 +74,7 @@ def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    expected = configured_token(get_app_settings(request))
+    expected = configured_token(request.app.state.settings)
     if expected is None:
         raise HTTPException(
             401,
