@@ -76,11 +76,13 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
     from microcred.ownership import identity, sharing
     from microcred.partners import services as partners
     from microcred.status import services as status
+    from microcred.transcripts import pathways as transcript_pathways
 
     master_key = keystore.load_master_key(settings)
     with session_scope(factory) as session:
-        result = demo.seed_demo(session, base_url=settings.base_url, master_key=master_key,
-                                evidence_store=folder_store(settings.data_dir))
+        result = demo.seed_demo(
+            session, base_url=settings.base_url, master_key=master_key, evidence_store=folder_store(settings.data_dir)
+        )
         links = seed_demo_users(session, base_url=settings.base_url)
         ownership = seed_ownership_demo(session, base_url=settings.base_url)
         assert ownership is not None
@@ -92,8 +94,11 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
         states[shown.id] = "public, name shown"
         liam = earners.find_earner_by_email(session, demo.EARNERS[1]["email"])
         assert liam is not None
-        held = [a for a in award_queries.list_awards(session, earner_id=liam.id) if a.id not in states and
-                a.status == "active"]
+        held = [
+            a
+            for a in award_queries.list_awards(session, earner_id=liam.id)
+            if a.id not in states and a.status == "active"
+        ]
         private = held[0]
         sharing.set_share_choice(session, private, public=False, show_name=True)  # private wins over show-name
         states[private.id] = "private"
@@ -104,7 +109,8 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
         for award in award_queries.list_awards(session):
             states.setdefault(award.id, "public")
         revoked_public = next(
-            a for a in award_queries.list_awards(session)
+            a
+            for a in award_queries.list_awards(session)
             if states[a.id] == "public" and a.earner_id == liam.id and a.status == "active"
         )
         award_lifecycle.revoke_award(session, revoked_public.id, reason="privacy test")
@@ -130,6 +136,9 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
             "evidence_id": [str(e) for e in session.scalars(select(Evidence.id))],
             "endorsement_id": [str(e.id) for e in endorsements],
             "request_id": [str(r.id) for r in partners.list_requests(session)],
+            "pathway_id": [str(p.id) for p in transcript_pathways.list_pathways(session)],
+            "completion_id": [str(c.id) for c in transcript_pathways.list_completions(session)]
+            or [str(uuid.UUID(int=16))],
             "batch_id": [str(uuid.UUID(int=15))],  # bulk batches are behind the API token (no batch is needed)
             # sign-in and address links: a made-up token, and the demo's real sign-in links (their holder is the
             # account's owner, yet even these pages must not print the address)
@@ -139,7 +148,11 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
         code = ownership.offer.pre_authorized_code
     assert set(states.values()) == set(STATES), states
     return Seeded(
-        awards=states, shown_award=shown.id, shown_name=shown_name, names=names, emails=emails,
+        awards=states,
+        shown_award=shown.id,
+        shown_name=shown_name,
+        names=names,
+        emails=emails,
         private_ids=[str(a) for a, s in states.items() if s.startswith("private")],
         own_link=("/sign-in/link/" + links["earner"].rsplit("/", 1)[-1], demo.EARNERS[0]["name"]),
         values={**values, "offer_code": [code], "language_code": ["en", "fr"]},
@@ -148,6 +161,7 @@ def _seed(factory: sessionmaker[Session], settings: Settings) -> Seeded:
 
 def _get_routes(app: FastAPI) -> Iterator[Any]:
     """Every route of the app, through included routers (FastAPI ≥ 0.16x keeps them as included-router nodes)."""
+
     def walk(routes: list[Any]) -> Iterator[Any]:
         for route in routes:
             inner = getattr(route, "original_router", None)
@@ -247,8 +261,10 @@ def test_no_public_route_shows_an_earner_without_their_choice(
                     url = str(response.request.url)
                     body = response.content.decode("utf-8", "replace")
                     head = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-                    leaks += [f"{url} [{headers}] → {response.status_code}: {what}"
-                              for what in _leaks(body + "\n" + head, url, seeded)]
+                    leaks += [
+                        f"{url} [{headers}] → {response.status_code}: {what}"
+                        for what in _leaks(body + "\n" + head, url, seeded)
+                    ]
                     if path == f"/credentials/{seeded.shown_award}" and headers.get("accept") == "text/html":
                         shown_page = body
     award_routes = {p: s for p, s in walked.items() if any(a in p for a in AWARD_PARAMS)}
@@ -292,8 +308,9 @@ def test_show_my_name_is_off_by_default_and_only_for_a_public_credential(
     assert '<label for="show-name">Show my name (Ada Lovelace) on the public page</label>' in form
     csrf = form_token(client, share_path)
 
-    saved = client.post(share_path, data={"csrf_token": csrf, "public": "yes", "show_name": "yes",
-                                          "show_evidence": "0"})
+    saved = client.post(
+        share_path, data={"csrf_token": csrf, "public": "yes", "show_name": "yes", "show_evidence": "0"}
+    )
     assert checkbox + " checked>" in saved.text
     html = public_page()
     assert "<dt>Awarded to</dt><dd>Ada Lovelace <span" in html and "not part of the signed credential" in html
