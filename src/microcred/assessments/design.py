@@ -17,6 +17,7 @@ from microcred.assessments.models import ASSESSMENT_METHODS, AssessmentDesign, R
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.services import Achievement, LearningOutcome
+from microcred.db import reads
 from microcred.db.base import utcnow
 from microcred.errors import InvalidInput
 from microcred.validation import as_uuid, one_of, optional_text, required_text
@@ -175,6 +176,7 @@ def define_assessment(
     achievement = catalog.get_achievement(session, achievement_id)
     if achievement.status != "draft":
         raise InvalidInput("the assessment of a published achievement cannot change: credentials embed its rubrics")
+    reads.forget(session, ("assessment_design", achievement.id))
     if not isinstance(identity_verified, bool):
         raise InvalidInput("identity_verified must be true or false")
     criteria = [_criterion(achievement, raw, i) for i, raw in enumerate(rubrics)]
@@ -210,9 +212,13 @@ def define_assessment(
 
 
 def get_design(session: Session, achievement_id: uuid.UUID | str) -> AssessmentDesign | None:
-    return session.scalars(
-        select(AssessmentDesign).where(AssessmentDesign.achievement_id == as_uuid(achievement_id, "achievement"))
-    ).one_or_none()
+    """The design (read once per bulk chunk: `db.reads`; a published achievement's design never changes)."""
+    aid = as_uuid(achievement_id, "achievement")
+    return reads.shared(
+        session,
+        ("assessment_design", aid),
+        lambda: session.scalars(select(AssessmentDesign).where(AssessmentDesign.achievement_id == aid)).one_or_none(),
+    )
 
 
 def design_json(design: AssessmentDesign | None) -> dict[str, Any] | None:

@@ -42,7 +42,7 @@ from microcred.audit import services as audit
 from microcred.batches import plan, services
 from microcred.batches.models import AwardBatch, AwardBatchRow, BatchState, RowState
 from microcred.catalog import services as catalog
-from microcred.db import is_transient_lock_error, session_scope
+from microcred.db import is_transient_lock_error, reads, session_scope
 from microcred.db.base import utcnow
 from microcred.errors import DomainError, NotFound
 from microcred.issuers import keystore
@@ -186,7 +186,7 @@ def run_chunk(factory: sessionmaker[Session], settings: Settings, batch_id: uuid
             status.using_reservation(session, reservation) if reservation is not None else nullcontext()
         )
         with audit.chained_at_end(session):  # the head is locked from the end of the chunk to its commit only
-            with reserved, audit.acting_as(batch.created_by):
+            with reserved, audit.acting_as(batch.created_by), reads.shared_reads(session):
                 outcomes = [_issue_row(chunk, row) for row in claimed]
             from microcred.batches import notify  # award mails (batch.notify): one job per chunk, in its transaction
 

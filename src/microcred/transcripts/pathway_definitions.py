@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.services import Achievement
+from microcred.db import reads
 from microcred.db.base import utcnow
 from microcred.errors import Conflict, InvalidInput
 from microcred.transcripts.models import ISSUE_MODES, PATHWAY_RULES, Pathway, PathwayComponent
@@ -121,6 +122,7 @@ def create_pathway(
     **options: Unpack[PathwayOptions],
 ) -> Pathway:
     """Define the pathway credential ``achievement_id`` (e.g. a Certificate) earned from ``components``."""
+    reads.forget(session, "pathways")
     achievement = catalog.get_achievement(session, achievement_id)
     if session.scalars(select(Pathway).where(Pathway.achievement_id == achievement.id)).first() is not None:
         raise Conflict(f"achievement {achievement.name!r} already is a pathway credential")
@@ -169,6 +171,7 @@ def update_pathway(
 ) -> Pathway:
     """Replace a pathway's components and rule, validated as `create_pathway` does (its credential achievement
     stays); completions already recorded keep what they counted. Audited."""
+    reads.forget(session, "pathways")
     achievement = catalog.get_achievement(session, pathway.achievement_id)
     rule = one_of(options.get("rule", "all_of"), "rule", PATHWAY_RULES)
     issue_mode = one_of(options.get("issue_mode", "auto"), "issue_mode", ISSUE_MODES)

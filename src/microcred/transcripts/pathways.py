@@ -29,6 +29,7 @@ from microcred.audit import services as audit
 from microcred.awards import queries as awards
 from microcred.awards.queries import Award
 from microcred.catalog import services as catalog
+from microcred.db import reads
 from microcred.db.base import utcnow
 from microcred.db.locking import lock_row
 from microcred.db.rows import get_row
@@ -52,7 +53,10 @@ def get_pathway(session: Session, pathway_id: uuid.UUID | str) -> Pathway:
 
 
 def list_pathways(session: Session) -> list[Pathway]:
-    return list(session.scalars(select(Pathway).order_by(Pathway.created_at, Pathway.id)))
+    """Every pathway (read once per bulk chunk: `db.reads`)."""
+    return reads.shared(
+        session, "pathways", lambda: list(session.scalars(select(Pathway).order_by(Pathway.created_at, Pathway.id)))
+    )
 
 
 def pathway_of(session: Session, achievement_id: uuid.UUID) -> Pathway | None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.services import Achievement
+from microcred.db import reads
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
 from microcred.transcripts.models import (
@@ -100,6 +101,7 @@ def set_achievement_record(
 ) -> AchievementRecord:
     """Create or replace a definition's transcript record (validated; audited)."""
     achievement = catalog.get_achievement(session, achievement_id)
+    reads.forget(session, ("achievement_record", achievement.id))
     data: AchievementRecordInput = _coerce(values, AchievementRecordInput, "transcript record")
     qa_reference = optional_text(data.quality_assurance_reference, "quality_assurance_reference", max_length=2000)
     record = session.get(AchievementRecord, achievement.id) or AchievementRecord(achievement_id=achievement.id)
@@ -136,7 +138,9 @@ def set_achievement_record(
 
 
 def get_achievement_record(session: Session, achievement_id: uuid.UUID | str) -> AchievementRecord | None:
-    return session.get(AchievementRecord, as_uuid(achievement_id, "achievement"))
+    """The record (read once per bulk chunk: `db.reads`)."""
+    aid = as_uuid(achievement_id, "achievement")
+    return reads.shared(session, ("achievement_record", aid), lambda: session.get(AchievementRecord, aid))
 
 
 def set_prerequisites(
@@ -144,6 +148,7 @@ def set_prerequisites(
 ) -> list[Achievement]:
     """Replace the achievements an earner must hold before ``achievement_id`` is awarded (no cycles)."""
     achievement = catalog.get_achievement(session, achievement_id)
+    reads.forget(session, ("prerequisites", achievement.id))
     required = [catalog.get_achievement(session, rid) for rid in required_ids]
     ids = [r.id for r in required]
     if achievement.id in ids:
@@ -178,9 +183,14 @@ def _transitive_prerequisites(session: Session, achievement_id: uuid.UUID) -> se
 
 
 def prerequisites(session: Session, achievement_id: uuid.UUID | str) -> list[Achievement]:
+    """The required achievements (read once per bulk chunk: `db.reads`)."""
     aid = as_uuid(achievement_id, "achievement")
-    ids = list(session.scalars(select(Prerequisite.required_id).where(Prerequisite.achievement_id == aid)))
-    return sorted((catalog.get_achievement(session, i) for i in ids), key=lambda a: a.name)
+
+    def load() -> list[Achievement]:
+        ids = list(session.scalars(select(Prerequisite.required_id).where(Prerequisite.achievement_id == aid)))
+        return sorted((catalog.get_achievement(session, i) for i in ids), key=lambda a: a.name)
+
+    return reads.shared(session, ("prerequisites", aid), load)
 
 
 def check_prerequisites(session: Session, achievement: Achievement, earner_id: uuid.UUID) -> None:
