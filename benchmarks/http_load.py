@@ -122,6 +122,21 @@ class Load:
     verification: bool = True
 
 
+def _failure(response: httpx.Response) -> str:
+    """What a response that failed its check said: its status, and the checks that did not pass (a verification)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{response.status_code}: {response.text[:300]}"
+    if isinstance(body, dict) and isinstance(body.get("checks"), list):
+        failed = [c for c in body["checks"] if isinstance(c, dict) and not c.get("passed")]
+        return f"{response.status_code}: {failed}"[:1000]
+    return f"{response.status_code}: {str(body)[:300]}"
+
+
+FAILURES: list[str] = []  # the first few failed checks of this run, reported with the figure
+
+
 async def _drive(base_url: str, load: Load, requests: int) -> tuple[list[float], bool]:
     latencies: list[float] = []
     remaining = [requests]
@@ -135,7 +150,10 @@ async def _drive(base_url: str, load: Load, requests: int) -> tuple[list[float],
                 start = time.perf_counter()
                 response = await load.send(client)
                 latencies.append(time.perf_counter() - start)
-                ok[0] = load.check(response) and ok[0]
+                passed = load.check(response)
+                if not passed and len(FAILURES) < 3:
+                    FAILURES.append(f"{load.name}: {_failure(response)}")
+                ok[0] = passed and ok[0]
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     return latencies, ok[0]
@@ -164,6 +182,8 @@ def measure_load(server: Server, load: Load, *, requests: int, warm_up: int) -> 
     )
     if not (ok and warm_ok) and not load.verification:
         figure.extra["failed"] = True
+    if not (ok and warm_ok):
+        figure.extra["first_failures"] = [f for f in FAILURES if f.startswith(load.name)]
     return figure
 
 
@@ -190,4 +210,6 @@ def run(server: Server, document: dict[str, Any], *, requests: int, warm_up: int
     for load in loads(document):
         figure = measure_load(server, load, requests=requests, warm_up=warm_up)
         section.add("Food Safety award", load.name, figure, vs=None if load.name == BASELINE else BASELINE)
+        for failure in figure.extra.get("first_failures", []):
+            section.notes.append(f"a response that failed its check: {failure}")
     return section
