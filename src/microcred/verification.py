@@ -141,12 +141,24 @@ def _remembered(table: dict[Any, Any], key: Any, read: Callable[[], Any]) -> Any
     return value
 
 
+def instance_stamp(session: Session) -> tuple[Any, ...]:
+    """Every status list's version and every signing key's state, in ONE statement (`status.lists_stamp_query`,
+    `issuers.keys_stamp_query`): what the verifier's shared reads and the credential page's cache are filed under."""
+    from sqlalchemy import select
+
+    from microcred.issuers.services import keys_stamp_query
+    from microcred.status.services import lists_stamp_query
+
+    return tuple(session.execute(select(lists_stamp_query(), keys_stamp_query())).one())
+
+
 class InstanceState:
     """This instance's store as verifications see it. Each verification (its nested credentials and status lists
-    included) reads through ONE session and starts with two small reads, the stamp: every status list's version
-    and every signing key's state. Keys, list versions and suspension flags read under a stamp are reused by the
-    verifications of this process while the stamp is unchanged; any revocation, suspension, reinstatement, new
-    key, rotation or compromise (in any process) changes it, so the very next verification sees it."""
+    included) reads through ONE session and starts with one small read, the stamp (`instance_stamp`): every status
+    list's version and every signing key's state. Keys, list versions and suspension flags read under a stamp are
+    reused by the verifications of this process while the stamp is unchanged; any revocation, suspension,
+    reinstatement, new key, rotation or compromise (in any process) changes it, so the very next verification sees
+    it."""
 
     def __init__(self, session_factory: sessionmaker[Session] | None, database: str = "") -> None:
         self.factory = session_factory
@@ -154,12 +166,9 @@ class InstanceState:
         self._local = threading.local()
 
     def _generation(self, session: Session) -> _Generation:
-        from microcred.issuers.services import keys_stamp
-        from microcred.status.services import lists_stamp
-
         if not memo.enabled():
             return _Generation(None)  # the uncached baseline: nothing shared
-        stamp = (lists_stamp(session), keys_stamp(session))
+        stamp = instance_stamp(session)
         with _generations_lock:
             current = _generations.get(self._database)
             if current is None or current.stamp != stamp:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -11,7 +10,7 @@ from datetime import datetime
 from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.audit import services as audit
@@ -20,8 +19,8 @@ from microcred.db.rows import get_row
 from microcred.errors import Conflict, InvalidInput, KeyStoreError, NotFound
 from microcred.issuers import keystore
 from microcred.issuers.models import ORGANISATION_KINDS as ORGANISATION_KINDS  # re-exported: the console's kinds
+from microcred.issuers.models import KeyStatus, SigningKey
 from microcred.issuers.models import Organisation as Organisation  # re-exported: other packages annotate with it
-from microcred.issuers.models import SigningKey
 from microcred.settings import get_settings
 from microcred.validation import (
     as_uuid,
@@ -178,18 +177,24 @@ def active_signing_key_id(session: Session, org: OrgRef) -> uuid.UUID | None:
     return session.scalars(stmt).first()
 
 
-def keys_stamp(session: Session) -> bytes:
-    """A fingerprint of every key's state (id, organisation, status, compromised since): any new key, rotation or
-    compromise changes it, so key lookups made under one stamp hold while it is unchanged."""
-    digest = hashlib.sha256()
-    rows = session.execute(
-        select(SigningKey.id, SigningKey.organisation_id, SigningKey.status, SigningKey.compromised_since).order_by(
-            SigningKey.id
-        )
-    )
-    for key_id, org_id, status, since in rows:
-        digest.update(f"{key_id}|{org_id}|{status}|{since.isoformat() if since else ''};".encode())
-    return digest.digest()
+def keys_stamp_query() -> Subquery:
+    """One row of aggregates over every signing key that changes with any key's state: a new key (the count), a
+    rotation (a new key, one more retired), a compromise (one more compromised, the earliest and latest
+    compromised-since). Key states only move forward (active, retired, compromised; a compromise is marked once), so
+    key lookups made under one stamp hold while it is unchanged. A subquery, so that a caller reads it with other
+    stamps in one statement (`keys_stamp`, the credential page and the instance verifier)."""
+    return select(
+        func.count(SigningKey.id),
+        func.count(case((SigningKey.status == KeyStatus.RETIRED.value, 1))),
+        func.count(case((SigningKey.status == KeyStatus.COMPROMISED.value, 1))),
+        func.min(SigningKey.compromised_since),
+        func.max(SigningKey.compromised_since),
+    ).subquery("keys_stamp")
+
+
+def keys_stamp(session: Session) -> tuple[Any, ...]:
+    """`keys_stamp_query`, read on its own."""
+    return tuple(session.execute(select(keys_stamp_query())).one())
 
 
 def _new_key(session: Session, org: Organisation, master_key: bytes) -> SigningKey:

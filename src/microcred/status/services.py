@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Subquery, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -403,10 +403,16 @@ def list_stamp(session: Session, list_id: uuid.UUID) -> tuple[int, uuid.UUID | N
     return row.version, issuers.active_signing_key_id(session, row.organisation_id)
 
 
+def lists_stamp_query() -> Subquery:
+    """One row: (number of lists, sum of their versions). It changes whenever any bit of any list changes (a
+    version only grows) or a list is added, so what was read from the lists under one stamp holds while the stamp
+    is unchanged. A subquery, so that a caller reads it with other stamps in one statement."""
+    return select(func.count(StatusList.id), func.coalesce(func.sum(StatusList.version), 0)).subquery("lists_stamp")
+
+
 def lists_stamp(session: Session) -> tuple[int, int]:
-    """(number of lists, sum of their versions): changes whenever any bit of any list changes (a version only
-    grows) or a list is added, so what was read from the lists under one stamp holds while the stamp is unchanged."""
-    row = session.execute(select(func.count(StatusList.id), func.coalesce(func.sum(StatusList.version), 0))).one()
+    """`lists_stamp_query`, read on its own."""
+    row = session.execute(select(lists_stamp_query())).one()
     return int(row[0]), int(row[1])
 
 

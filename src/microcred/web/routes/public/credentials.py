@@ -174,9 +174,8 @@ def _page_key(session: Any, settings: Any, award: Any, choice: Any, language: st
     version: revocations, suspensions, reinstatements; every signing key's state: rotations, compromises). The stamp
     is read before the verification, so a page rendered from newer state is at worst filed under an older stamp,
     which the next request no longer asks for."""
-    from microcred.issuers.services import keys_stamp
     from microcred.ownership import sharing
-    from microcred.status.services import lists_stamp
+    from microcred.verification import instance_stamp
 
     shown_name = sharing.shown_name(session, award) if choice.public and choice.show_name else None
     return (
@@ -190,8 +189,7 @@ def _page_key(session: Any, settings: Any, award: Any, choice: Any, language: st
         choice.hidden_evidence,
         shown_name,
         language,
-        lists_stamp(session),
-        keys_stamp(session),
+        instance_stamp(session),
     )
 
 
