@@ -133,7 +133,7 @@ def test_search_step_lists_concepts_of_the_outcome_kind_and_keeps_the_form(picke
     assert f'value="{SET_STANDARDS}"' in page
     assert APPLY_HYGIENE not in page and FOOD_HYGIENE_RULES not in page  # attitude, knowledge: not for a skill outcome
     text = _text(page)
-    assert "Skill concepts matching “hygiene”" in text
+    assert "Concepts of kind “skill” matching “hygiene”" in text
     assert "skill · ESCO: skill/competence, cross-sector" in text  # its type
     assert "Respect optimal food safety and hygiene" in text  # its description
     assert "Broader groups:" in text

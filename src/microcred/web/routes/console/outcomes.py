@@ -201,7 +201,7 @@ def _search(session: Session, form: Form, i: int) -> Step:
                 query=query,
             ),
         )
-    return Step(i, results, _("%(kind)s concepts matching “%(query)s”", kind=_(kind).capitalize(), query=query))
+    return Step(i, results, _("Concepts of kind “%(kind)s” matching “%(query)s”", kind=_(kind), query=query))
 
 
 def _suggest(session: Session, form: Form, i: int) -> Step:
