@@ -45,6 +45,7 @@ from microcred.web.routes.console import home as console_home
 from microcred.web.routes.console import issuers as console_issuers
 from microcred.web.routes.console import keys as console_keys
 from microcred.web.routes.console import organisation as console_organisation
+from microcred.web.routes.console import partner_directory as console_partner_directory
 from microcred.web.routes.console import partners as console_partners
 from microcred.web.routes.console import pathways as console_pathways
 from microcred.web.routes.public import accounts as public_accounts
@@ -101,6 +102,7 @@ ROUTE_MODULES = (
     public_partners,
     api_partners,
     console_partners,
+    console_partner_directory,
 )
 
 
