@@ -122,7 +122,7 @@ def test_the_page_lists_partners_and_endorsements_and_an_administrator_withdraws
 
     client.get("/language/fr?next=/console/partners")
     french = client.get("/console/partners").text
-    assert 'lang="fr"' in french and "Great Lakes Hospitality Group" in french
+    assert 'lang="fr"' in french and "Organisations partenaires" in french and "Révoquée" in french
 
 
 def test_refusals_leave_the_endorsement_current(
