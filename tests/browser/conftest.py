@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,32 @@ class Server:
     org_id: str
     db_url: str = ""  # for tests that seed their own records (issue 7: partner reviewers)
     settings: Any = None  # the server's settings (its master key): for tests that run its jobs elsewhere
+
+    @contextmanager
+    def factory(self) -> Iterator[Any]:
+        """A session factory on the server's database, as another process would open it (engine disposed after)."""
+        from microcred import db
+
+        engine = db.make_engine(self.db_url)
+        try:
+            yield db.session_factory(engine)
+        finally:
+            engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """One unit of work on the server's database, committed at the end: what a test seeds or reads behind the
+        page's back."""
+        from microcred import db
+
+        with self.factory() as factory, db.session_scope(factory) as session:
+            yield session
+
+
+@pytest.fixture(params=["en", "fr"])
+def language(request: pytest.FixtureRequest) -> str:
+    """Each browser test runs in English and in French."""
+    return str(request.param)
 
 
 # Module scope (there is one browser test module): Playwright's sync API keeps an event loop running in the main

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import pytest
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, Server
 from tests.browser.test_flows import Checker, _context
 
@@ -43,40 +42,31 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def _seed(server: Server, suffix: str) -> dict[str, str]:
     """A published achievement of the server's college and one award of it (issued through the pipeline)."""
     from tests.conftest import outcome_dicts
 
-    from microcred import db, issuing, urls
+    from microcred import issuing, urls
     from microcred.catalog import services as catalog
     from microcred.earners import services as earners
     from microcred.issuers import keystore
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            achievement = catalog.create_achievement(
-                session, issuer_id=server.org_id, name=f"Analytics Hygiene {suffix}", description="Hygiene.",
-                criteria_narrative="A supervised practical.", workload_hours=6, outcomes=outcome_dicts(),
-                publish=True,
-            )  # fmt: skip
-            earner = earners.create_earner(session, name="Ada Lovelace", email=f"ada-{suffix}@example.org")
-            award = issuing.issue_award(
-                session, achievement_id=achievement.id, earner_id=earner.id, base_url=server.base_url,
-                master_key=keystore.load_master_key(server.settings),
-            )  # fmt: skip
-            return {
-                "achievement": str(achievement.id),
-                "name": achievement.name,
-                "url": urls.credential_url(award.id, server.base_url),
-            }
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        achievement = catalog.create_achievement(
+            session, issuer_id=server.org_id, name=f"Analytics Hygiene {suffix}", description="Hygiene.",
+            criteria_narrative="A supervised practical.", workload_hours=6, outcomes=outcome_dicts(),
+            publish=True,
+        )  # fmt: skip
+        earner = earners.create_earner(session, name="Ada Lovelace", email=f"ada-{suffix}@example.org")
+        award = issuing.issue_award(
+            session, achievement_id=achievement.id, earner_id=earner.id, base_url=server.base_url,
+            master_key=keystore.load_master_key(server.settings),
+        )  # fmt: skip
+        return {
+            "achievement": str(achievement.id),
+            "name": achievement.name,
+            "url": urls.credential_url(award.id, server.base_url),
+        }
 
 
 def _row(page: Any, label: str) -> str:

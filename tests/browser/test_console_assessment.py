@@ -9,7 +9,6 @@ import secrets
 import uuid
 from typing import Any
 
-import pytest
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, Server
 from tests.browser.test_flows import Checker, _context
 
@@ -31,42 +30,27 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def _seed(server: Server, suffix: str) -> tuple[str, str]:
     """A draft achievement of the server's college (three outcomes) and an earner."""
     from tests.conftest import outcome_dicts
 
-    from microcred import db
     from microcred.catalog import services as catalog
     from microcred.earners import services as earners
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            achievement = catalog.create_achievement(
-                session, issuer_id=server.org_id, name=f"Kitchen Hygiene {suffix}", description="Kitchen hygiene.",
-                criteria_narrative="A practical observed in the kitchen.", workload_hours=8, outcomes=outcome_dicts(),
-            )  # fmt: skip
-            earner = earners.create_earner(session, name=f"Ada {suffix}", email=f"ada-{suffix}@example.org")
-            return str(achievement.id), str(earner.id)
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        achievement = catalog.create_achievement(
+            session, issuer_id=server.org_id, name=f"Kitchen Hygiene {suffix}", description="Kitchen hygiene.",
+            criteria_narrative="A practical observed in the kitchen.", workload_hours=8, outcomes=outcome_dicts(),
+        )  # fmt: skip
+        earner = earners.create_earner(session, name=f"Ada {suffix}", email=f"ada-{suffix}@example.org")
+        return str(achievement.id), str(earner.id)
 
 
 def _results_in_credential(server: Server, award_id: str) -> list[dict[str, Any]]:
-    from microcred import db
     from microcred.awards import queries as award_queries
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_factory(engine)() as session:
-            document = award_queries.credential_document(award_queries.get_award(session, uuid.UUID(award_id)))
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        document = award_queries.credential_document(award_queries.get_award(session, uuid.UUID(award_id)))
     return list(document["credentialSubject"]["result"])
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import pytest
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, Server
 from tests.browser.test_flows import Checker, _context
 
@@ -49,43 +48,28 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def _seed(server: Server, code: str) -> None:
     """A published achievement of the server's college, with a course code the file names."""
     from tests.conftest import outcome_dicts
 
-    from microcred import db
     from microcred.catalog import services as catalog
     from microcred.transcripts import records
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            achievement = catalog.create_achievement(
-                session, issuer_id=server.org_id, name=f"Knife Safety {code}", description="Knife safety.",
-                criteria_narrative="A supervised practical.", workload_hours=6, outcomes=outcome_dicts(),
-                publish=True,
-            )  # fmt: skip
-            records.set_achievement_record(session, achievement.id, {"human_code": code})
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        achievement = catalog.create_achievement(
+            session, issuer_id=server.org_id, name=f"Knife Safety {code}", description="Knife safety.",
+            criteria_narrative="A supervised practical.", workload_hours=6, outcomes=outcome_dicts(),
+            publish=True,
+        )  # fmt: skip
+        records.set_achievement_record(session, achievement.id, {"human_code": code})
 
 
 def _cancel_elsewhere(server: Server, batch_id: str) -> None:
     """The batch cancelled by someone else (another tab, the API) while the page is open."""
-    from microcred import db
     from microcred.batches import services as batches
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            batches.cancel(session, batch_id)
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        batches.cancel(session, batch_id)
 
 
 def _cohort(code: str, suffix: str) -> bytes:
@@ -183,11 +167,7 @@ def test_bulk_award_in_the_browser(browser: Any, server: Server, language: str) 
 
 def _run_elsewhere(server: Server, batch_id: str) -> None:
     """The batch's job run by a worker elsewhere (the browser tests' server has no lifespan, hence no worker)."""
-    from microcred import db
     from microcred.batches import run
 
-    engine = db.make_engine(server.db_url)
-    try:
-        assert run.run_batch(db.session_factory(engine), server.settings, batch_id) == "finished"
-    finally:
-        engine.dispose()
+    with server.factory() as factory:
+        assert run.run_batch(factory, server.settings, batch_id) == "finished"

@@ -13,7 +13,6 @@ import pytest
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, Server
 from tests.browser.test_flows import Checker, _context
 
-from microcred import db
 from microcred.catalog import services as catalog
 from support.esco_subset import import_esco_subset_into
 
@@ -33,11 +32,6 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture(scope="module")
 def esco_server(server: Server) -> Server:
     import_esco_subset_into(server.db_url)
@@ -50,16 +44,12 @@ def _type_into(page: Any, selector: str, value: str) -> None:
 
 
 def _stored(server: Server, achievement_id: str) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            achievement = catalog.get_achievement(session, achievement_id)
-            return [
-                (o.kind, [(a.target_url, a.target_name, a.kind_warning is not None) for a in o.alignments])
-                for o in achievement.outcomes
-            ]
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        achievement = catalog.get_achievement(session, achievement_id)
+        return [
+            (o.kind, [(a.target_url, a.target_name, a.kind_warning is not None) for a in o.alignments])
+            for o in achievement.outcomes
+        ]
 
 
 def _sign_in(page: Any) -> None:

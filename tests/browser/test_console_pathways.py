@@ -9,7 +9,6 @@ import secrets
 import uuid
 from typing import Any
 
-import pytest
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, Server
 from tests.browser.test_flows import Checker, _context
 
@@ -45,53 +44,39 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def _seed(server: Server, suffix: str) -> dict[str, Any]:
     """Two published component achievements, the certificate they lead to, and an earner."""
     from tests.conftest import outcome_dicts
 
-    from microcred import db
     from microcred.catalog import services as catalog
     from microcred.earners import services as earners
 
-    engine = db.make_engine(server.db_url)
     ids: dict[str, Any] = {}
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            for key, name, credits in (("basics", "Kitchen Basics", 1.0), ("pastry", "Pastry", 1.0),
-                                       ("certificate", "Culinary Certificate", None)):  # fmt: skip
-                achievement = catalog.create_achievement(
-                    session, issuer_id=server.org_id, name=f"{name} {suffix}", description="Cooking.",
-                    criteria_narrative="A supervised practical.", workload_hours=6, credits=credits,
-                    outcomes=outcome_dicts(), publish=True,
-                )  # fmt: skip
-                ids[key] = achievement.id
-            ids["earner"] = earners.create_earner(session, name=f"Ada {suffix}", email=f"ada-{suffix}@example.org").id
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        for key, name, credits in (("basics", "Kitchen Basics", 1.0), ("pastry", "Pastry", 1.0),
+                                   ("certificate", "Culinary Certificate", None)):  # fmt: skip
+            achievement = catalog.create_achievement(
+                session, issuer_id=server.org_id, name=f"{name} {suffix}", description="Cooking.",
+                criteria_narrative="A supervised practical.", workload_hours=6, credits=credits,
+                outcomes=outcome_dicts(), publish=True,
+            )  # fmt: skip
+            ids[key] = achievement.id
+        ids["earner"] = earners.create_earner(session, name=f"Ada {suffix}", email=f"ada-{suffix}@example.org").id
     return ids
 
 
 def _award_elsewhere(server: Server, achievement_id: uuid.UUID, earner_id: uuid.UUID) -> None:
-    from microcred import db, issuing
+    from microcred import issuing
     from microcred.issuers import keystore
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            issuing.issue_award(
-                session,
-                achievement_id=achievement_id,
-                earner_id=earner_id,
-                base_url=server.base_url,
-                master_key=keystore.load_master_key(server.settings),
-            )
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        issuing.issue_award(
+            session,
+            achievement_id=achievement_id,
+            earner_id=earner_id,
+            base_url=server.base_url,
+            master_key=keystore.load_master_key(server.settings),
+        )
 
 
 def test_a_pathway_built_and_completed_in_the_browser(browser: Any, server: Server, language: str) -> None:

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tests.browser.conftest import ARTIFACTS, STAFF_EMAIL, STAFF_PASSWORD, Server, axe_version, run_axe
 
 from microcred.demo import COMPLY_FOOD_SAFETY, alignment
@@ -74,11 +73,6 @@ class Checker:
         assert summary == [], f"axe on {name} [{self.language}] {page.url}: {summary}"
         page.screenshot(path=str(ARTIFACTS / f"{self.server.backend}-{self.language}-{name}.png"), full_page=True)
         CHECKED.append(f"{self.language}:{name}")
-
-
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _context(browser: Any, server: Server, language: str) -> Any:

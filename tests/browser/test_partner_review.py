@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import pytest
 from tests.browser.conftest import Server
 from tests.browser.test_flows import Checker, _context
 
@@ -32,51 +31,41 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["en", "fr"])
-def language(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def _seed(server: Server, suffix: str) -> tuple[str, str]:
     """A partner with a reviewer (password), a published achievement of the server's college, a pending request."""
-    from microcred import db
     from microcred.accounts import services as accounts
     from microcred.catalog import services as catalog
     from microcred.partners import services as partners
 
-    engine = db.make_engine(server.db_url)
-    try:
-        with db.session_scope(db.session_factory(engine)) as session:
-            partner, _ = partners.create_partner(
-                session, partner_type="employer", name=f"Harbour Hotels {suffix}", country="CA"
-            )
-            email = f"reviewer-{suffix}@harbour.example"
-            accounts.create_user(
-                session, email=email, name="Jordan Partner", role="partner_reviewer", organisation_id=partner.id,
-                password=PASSWORD,
-            )  # fmt: skip
-            achievement = catalog.create_achievement(
-                session,
-                issuer_id=server.org_id,
-                name=f"Hotel Kitchen Safety {suffix}",
-                description="Food safety for hotel kitchens.",
-                criteria_narrative="Pass a supervised practical.",
-                workload_hours=12,
-                outcomes=[
-                    {"statement": "Explain food safety standards.", "kind": "knowledge",
-                     "alignments": [alignment(FOOD_SAFETY_STANDARDS)]},
-                    {"statement": "Handle food hygienically.", "kind": "skill",
-                     "alignments": [alignment(COMPLY_FOOD_SAFETY)]},
-                    {"statement": "Attend to detail.", "kind": "attitude", "alignments": [alignment(ATTEND_TO_DETAIL)]},
-                ],
-                publish=True,
-            )  # fmt: skip
-            partners.request_endorsement(
-                session, achievement_id=achievement.id, partner_id=partner.id, base_url=server.base_url
-            )
-            return email, achievement.name
-    finally:
-        engine.dispose()
+    with server.session() as session:
+        partner, _ = partners.create_partner(
+            session, partner_type="employer", name=f"Harbour Hotels {suffix}", country="CA"
+        )
+        email = f"reviewer-{suffix}@harbour.example"
+        accounts.create_user(
+            session, email=email, name="Jordan Partner", role="partner_reviewer", organisation_id=partner.id,
+            password=PASSWORD,
+        )  # fmt: skip
+        achievement = catalog.create_achievement(
+            session,
+            issuer_id=server.org_id,
+            name=f"Hotel Kitchen Safety {suffix}",
+            description="Food safety for hotel kitchens.",
+            criteria_narrative="Pass a supervised practical.",
+            workload_hours=12,
+            outcomes=[
+                {"statement": "Explain food safety standards.", "kind": "knowledge",
+                 "alignments": [alignment(FOOD_SAFETY_STANDARDS)]},
+                {"statement": "Handle food hygienically.", "kind": "skill",
+                 "alignments": [alignment(COMPLY_FOOD_SAFETY)]},
+                {"statement": "Attend to detail.", "kind": "attitude", "alignments": [alignment(ATTEND_TO_DETAIL)]},
+            ],
+            publish=True,
+        )  # fmt: skip
+        partners.request_endorsement(
+            session, achievement_id=achievement.id, partner_id=partner.id, base_url=server.base_url
+        )
+        return email, achievement.name
 
 
 def test_partner_reviewer_screens(browser: Any, server: Server, language: str) -> None:
