@@ -122,43 +122,14 @@ def create_pathway(
     **options: Unpack[PathwayOptions],
 ) -> Pathway:
     """Define the pathway credential ``achievement_id`` (e.g. a Certificate) earned from ``components``."""
-    reads.forget(session, "pathways")
     achievement = catalog.get_achievement(session, achievement_id)
     if session.scalars(select(Pathway).where(Pathway.achievement_id == achievement.id)).first() is not None:
         raise Conflict(f"achievement {achievement.name!r} already is a pathway credential")
-    rule = one_of(options.get("rule", "all_of"), "rule", PATHWAY_RULES)
-    issue_mode = one_of(options.get("issue_mode", "auto"), "issue_mode", ISSUE_MODES)
-    if not components:
-        raise InvalidInput("a pathway needs at least one component")
-    seen: set[uuid.UUID] = set()
-    rows = [_component_row(session, achievement, _component(raw), i, seen) for i, raw in enumerate(components)]
-    pathway = Pathway(
-        id=options.get("id") or uuid.uuid4(),
-        achievement_id=achievement.id,
-        rule=rule,
-        required_count=_required_count(rule, options.get("required_count"), len(rows)),
-        min_credits=_min_credits(options.get("min_credits")),
-        ordered=bool(options.get("ordered", False)),
-        issue_mode=issue_mode,
-        created_at=utcnow(),
-    )
-    pathway.components = rows
+    pathway = Pathway(id=options.get("id") or uuid.uuid4(), achievement_id=achievement.id, created_at=utcnow())
+    details = _apply(session, pathway, achievement, components, options)
     session.add(pathway)
     session.flush()
-    audit.record(
-        session,
-        "pathway.created",
-        f"pathway:{pathway.id}",
-        {
-            "achievement_id": str(achievement.id),
-            "rule": rule,
-            "required_count": pathway.required_count,
-            "min_credits": pathway.min_credits,
-            "ordered": pathway.ordered,
-            "issue_mode": issue_mode,
-            "components": [component_json(c) for c in rows],
-        },
-    )
+    audit.record(session, "pathway.created", f"pathway:{pathway.id}", {"achievement_id": str(achievement.id)} | details)
     return pathway
 
 
@@ -171,32 +142,39 @@ def update_pathway(
 ) -> Pathway:
     """Replace a pathway's components and rule, validated as `create_pathway` does (its credential achievement
     stays); completions already recorded keep what they counted. Audited."""
-    reads.forget(session, "pathways")
     achievement = catalog.get_achievement(session, pathway.achievement_id)
+    details = _apply(session, pathway, achievement, components, options)
+    session.flush()
+    audit.record(session, "pathway.updated", f"pathway:{pathway.id}", details)
+    return pathway
+
+
+def _apply(
+    session: Session,
+    pathway: Pathway,
+    achievement: Achievement,
+    components: Sequence[ComponentInput | Mapping[str, Any] | str | uuid.UUID],
+    options: PathwayOptions,
+) -> dict[str, Any]:
+    """Validate the rule and components and set them on ``pathway`` (nothing is set if any is refused); returns
+    what the audit entry records. The shared pathway reads of a bulk chunk (`db.reads`) are dropped."""
     rule = one_of(options.get("rule", "all_of"), "rule", PATHWAY_RULES)
     issue_mode = one_of(options.get("issue_mode", "auto"), "issue_mode", ISSUE_MODES)
     if not components:
         raise InvalidInput("a pathway needs at least one component")
     seen: set[uuid.UUID] = set()
     rows = [_component_row(session, achievement, _component(raw), i, seen) for i, raw in enumerate(components)]
-    pathway.required_count = _required_count(rule, options.get("required_count"), len(rows))
-    pathway.min_credits = _min_credits(options.get("min_credits"))
-    pathway.rule = rule
+    required_count = _required_count(rule, options.get("required_count"), len(rows))
+    min_credits = _min_credits(options.get("min_credits"))
+    reads.forget(session, "pathways")
+    pathway.rule, pathway.issue_mode, pathway.components = rule, issue_mode, rows
+    pathway.required_count, pathway.min_credits = required_count, min_credits
     pathway.ordered = bool(options.get("ordered", False))
-    pathway.issue_mode = issue_mode
-    pathway.components = rows
-    session.flush()
-    audit.record(
-        session,
-        "pathway.updated",
-        f"pathway:{pathway.id}",
-        {
-            "rule": rule,
-            "required_count": pathway.required_count,
-            "min_credits": pathway.min_credits,
-            "ordered": pathway.ordered,
-            "issue_mode": issue_mode,
-            "components": [component_json(c) for c in rows],
-        },
-    )
-    return pathway
+    return {
+        "rule": rule,
+        "required_count": required_count,
+        "min_credits": min_credits,
+        "ordered": pathway.ordered,
+        "issue_mode": issue_mode,
+        "components": [component_json(c) for c in rows],
+    }
