@@ -182,7 +182,7 @@ def keys_stamp_query() -> Subquery:
     rotation (a new key, one more retired), a compromise (one more compromised, the earliest and latest
     compromised-since). Key states only move forward (active, retired, compromised; a compromise is marked once), so
     key lookups made under one stamp hold while it is unchanged. A subquery, so that a caller reads it with other
-    stamps in one statement (`keys_stamp`, the credential page and the instance verifier)."""
+    stamps in one statement (`verification.instance_stamp`)."""
     return select(
         func.count(SigningKey.id),
         func.count(case((SigningKey.status == KeyStatus.RETIRED.value, 1))),
@@ -190,11 +190,6 @@ def keys_stamp_query() -> Subquery:
         func.min(SigningKey.compromised_since),
         func.max(SigningKey.compromised_since),
     ).subquery("keys_stamp")
-
-
-def keys_stamp(session: Session) -> tuple[Any, ...]:
-    """`keys_stamp_query`, read on its own."""
-    return tuple(session.execute(select(keys_stamp_query())).one())
 
 
 def _new_key(session: Session, org: Organisation, master_key: bytes) -> SigningKey:

@@ -406,14 +406,9 @@ def list_stamp(session: Session, list_id: uuid.UUID) -> tuple[int, uuid.UUID | N
 def lists_stamp_query() -> Subquery:
     """One row: (number of lists, sum of their versions). It changes whenever any bit of any list changes (a
     version only grows) or a list is added, so what was read from the lists under one stamp holds while the stamp
-    is unchanged. A subquery, so that a caller reads it with other stamps in one statement."""
+    is unchanged. A subquery, so that a caller reads it with other stamps in one statement
+    (`verification.instance_stamp`)."""
     return select(func.count(StatusList.id), func.coalesce(func.sum(StatusList.version), 0)).subquery("lists_stamp")
-
-
-def lists_stamp(session: Session) -> tuple[int, int]:
-    """`lists_stamp_query`, read on its own."""
-    row = session.execute(select(lists_stamp_query())).one()
-    return int(row[0]), int(row[1])
 
 
 def parse_list_url(url: str, base_url: str) -> uuid.UUID | None:
