@@ -144,12 +144,14 @@ def _remembered(table: dict[Any, Any], key: Any, read: Callable[[], Any]) -> Any
 def instance_stamp(session: Session) -> tuple[Any, ...]:
     """Every status list's version and every signing key's state, in ONE statement (`status.lists_stamp_query`,
     `issuers.keys_stamp_query`): what the verifier's shared reads and the credential page's cache are filed under."""
-    from sqlalchemy import select
+    from sqlalchemy import select, true
 
     from microcred.issuers.services import keys_stamp_query
     from microcred.status.services import lists_stamp_query
 
-    return tuple(session.execute(select(lists_stamp_query(), keys_stamp_query())).one())
+    lists, keys = lists_stamp_query(), keys_stamp_query()
+    # Each side is one aggregate row, so joining them on TRUE is the intended one-row product.
+    return tuple(session.execute(select(lists, keys).select_from(lists.join(keys, true()))).one())
 
 
 class InstanceState:
