@@ -44,6 +44,7 @@ from microcred.web.routes.console import earners as console_earners
 from microcred.web.routes.console import home as console_home
 from microcred.web.routes.console import issuers as console_issuers
 from microcred.web.routes.console import keys as console_keys
+from microcred.web.routes.console import occupations as console_occupations
 from microcred.web.routes.console import organisation as console_organisation
 from microcred.web.routes.console import partner_directory as console_partner_directory
 from microcred.web.routes.console import partners as console_partners
@@ -103,6 +104,7 @@ ROUTE_MODULES = (
     api_partners,
     console_partners,
     console_partner_directory,
+    console_occupations,
 )
 
 
