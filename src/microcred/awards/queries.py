@@ -42,13 +42,20 @@ def list_awards(
     *,
     earner_id: uuid.UUID | str | None = None,
     achievement_id: uuid.UUID | str | None = None,
+    issued_from: datetime | None = None,
+    issued_before: datetime | None = None,
     limit: int | None = None,
 ) -> list[Award]:
+    """Newest first; ``issued_from`` (inclusive) and ``issued_before`` (exclusive) bound the moment of issue."""
     stmt = select(Award).order_by(Award.issued_at.desc(), Award.id)
     if earner_id is not None:
         stmt = stmt.where(Award.earner_id == as_uuid(earner_id, "earner"))
     if achievement_id is not None:
         stmt = stmt.where(Award.achievement_id == as_uuid(achievement_id, "achievement"))
+    if issued_from is not None:
+        stmt = stmt.where(Award.issued_at >= issued_from)
+    if issued_before is not None:
+        stmt = stmt.where(Award.issued_at < issued_before)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

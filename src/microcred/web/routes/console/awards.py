@@ -2,14 +2,20 @@
 
 The form (issue 16): an optional validity window (valid from, valid until: calendar dates, UTC), the award mail
 (on by default; sent once the award is committed, and a mail that cannot be sent never undoes the award), and a
-warning, to be confirmed, when the earner already holds a current award of the achievement."""
+warning, to be confirmed, when the earner already holds a current award of the achievement.
+
+The list filters by earner or achievement name, achievement, status, and the day of issue (`issued_from`,
+`issued_to`: ISO dates, inclusive, UTC days), the dates in the awards query itself. A date that is not one is a 400
+with the mistake on its field and no list (an unfiltered list would look filtered)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -235,29 +241,80 @@ def issue(request: Request, session: SessionDep, settings: SettingsDep, user: Aw
     return response
 
 
+def _filter_date(form: Form, name: str) -> date | None:
+    """A day to filter on, as a date field sends it (YYYY-MM-DD); a field error when it is not one."""
+    value = form.text(name, max_length=100)
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        form.errors[name] = _("Enter a date as year-month-day, such as 2027-06-30.")
+        return None
+
+
+def issued_range(form: Form) -> tuple[datetime | None, datetime | None]:
+    """The awards list's day-of-issue filter as [from, before) moments (UTC): from the start of the first day to the
+    start of the day after the last; a field error when a date is not one or the last is before the first."""
+    start = _filter_date(form, "issued_from")
+    end = _filter_date(form, "issued_to")
+    if start is not None and end is not None and end < start:
+        form.errors["issued_to"] = _(
+            "The “issued to” date must be on or after the “issued from” date (%(date)s).", date=start.isoformat()
+        )
+        return None, None
+    issued_from = datetime.combine(start, time.min, tzinfo=UTC) if start else None
+    issued_before = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end and end < date.max else None
+    return issued_from, issued_before
+
+
+def _awards_issued(
+    session: Session, user: User, issued_from: datetime | None, issued_before: datetime | None
+) -> list[award_queries.AwardSummary]:
+    """The awards this staff member sees (as `awards_for`), issued in [from, before), the dates in the query."""
+    if issued_from is None and issued_before is None:
+        return awards_for(session, user)
+    mine = {a.id for a in achievements_for(session, user)}
+    found = award_queries.award_summaries(session, issued_from=issued_from, issued_before=issued_before)
+    return [s for s in found if s.achievement_id in mine]
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The awards list's search fields (GET parameters)."""
+
+    q: str = ""
+    achievement: str = ""
+    status: str = ""
+    issued_from: str = ""
+    issued_to: str = ""
+
+
 @router.get("/awards", name="console_awards")
 def award_list(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     user: Awarder,
-    q: str = "",
-    achievement: str = "",
-    status: str = "",
+    filters: Annotated[ListFilters, Depends()],
     issued: str | None = None,
 ) -> Response:
-    summaries = awards_for(session, user)
-    needle = q.strip().lower()
+    dates = Form({"issued_from": filters.issued_from, "issued_to": filters.issued_to})
+    start, before = issued_range(dates)
+    summaries = _awards_issued(session, user, start, before) if dates.ok else []
+    needle = filters.q.strip().lower()
     if needle:
         summaries = [s for s in summaries if needle in s.earner_name.lower() or needle in s.achievement_name.lower()]
-    if achievement:
-        summaries = [s for s in summaries if str(s.achievement_id) == achievement]
+    if filters.achievement:
+        summaries = [s for s in summaries if str(s.achievement_id) == filters.achievement]
     now = utcnow()
     rows = [
         {"s": s, "status": true_status(s, now), "url": urls.credential_url(s.id, settings.base_url)} for s in summaries
     ]
-    if status:
-        rows = [row for row in rows if row["status"] == status]
+    if filters.status:
+        rows = [row for row in rows if row["status"] == filters.status]
     issued_url = urls.credential_url(issued, settings.base_url) if issued else None
     issued_to = next((s.earner_name for s in summaries if str(s.id) == issued), "")
     notice = mail_notice(mail_outcome(request, issued), issued_to, issued_url) if issued and issued_url else None
@@ -266,12 +323,14 @@ def award_list(
         "console/awards.html",
         {
             "rows": rows,
-            "q": q,
-            "achievement": achievement,
-            "status": status,
+            "q": filters.q,
+            "achievement": filters.achievement,
+            "status": filters.status,
             "achievements": [(a, localized_name(session, a)) for a in achievements_for(session, user)],
             "statuses": list(status_labels().items()),
             "issued_url": issued_url,
             "mail_notice": notice,
+            "dates": dates,
         },
+        status_code=200 if dates.ok else 400,
     )
