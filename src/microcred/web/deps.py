@@ -91,7 +91,12 @@ def require_token(
         raise HTTPException(401, "invalid API token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session is closed as soon as the handler returns, before the response is sent. A response's
+# background task (web/counting.py: one INSERT in a session of its own) then never waits for a write lock its own
+# request still holds: a reading request re-run as a writer (security.TransactionModeMiddleware) holds SQLite's
+# write lock from BEGIN IMMEDIATE until its session closes, and with the default scope that was after the
+# background task, which waited out the 30 s busy timeout (and every writer queued behind it).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 Authenticated = Depends(require_token)
