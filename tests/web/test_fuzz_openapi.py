@@ -19,8 +19,8 @@ from microcred.issuers import keystore
 from microcred.settings import Settings
 
 # Examples per operation for the fuzzing phase (the coverage phase has its own, schema-derived, count), sized so
-# that the four runs add about two and a half minutes to the suite.
-EXAMPLES = {("sqlite", True): 30, ("sqlite", False): 5, ("postgresql", True): 10, ("postgresql", False): 3}
+# that the four runs add about two minutes to the suite.
+EXAMPLES = {("sqlite", True): 15, ("sqlite", False): 5, ("postgresql", True): 10, ("postgresql", False): 3}
 
 
 @pytest.mark.parametrize("with_token", [True, False], ids=["token", "anonymous"])

@@ -3,6 +3,7 @@ decide which achievements (and so which awards) a staff member sees."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -64,9 +65,18 @@ def localized_name(session: Session, achievement: Achievement) -> str:
     return name
 
 
-def awards_for(session: Session, user: User) -> list[award_queries.AwardSummary]:
+def awards_for(
+    session: Session,
+    user: User,
+    *,
+    issued_from: datetime | None = None,
+    issued_before: datetime | None = None,
+) -> list[award_queries.AwardSummary]:
+    """The awards of the achievements this staff member sees, issued in [issued_from, issued_before) when given
+    (the bounds are applied in the query)."""
     mine = {a.id for a in achievements_for(session, user)}
-    return [s for s in award_queries.award_summaries(session) if s.achievement_id in mine]
+    found = award_queries.award_summaries(session, issued_from=issued_from, issued_before=issued_before)
+    return [s for s in found if s.achievement_id in mine]
 
 
 def role_label(role: str) -> str:
