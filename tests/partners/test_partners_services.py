@@ -271,3 +271,46 @@ def test_same_transaction_commit(factory: sessionmaker[Session], make_org: Calla
         partners.set_policy(s, org.id, require_endorsement=True, review_months=6)
     with factory() as s:
         assert partners.get_policy(s, org.id) == partners.Policy(True, 6, 60)
+
+
+def test_a_bulk_chunk_reads_the_relevance_gate_once_and_sees_its_own_changes(
+    session: Session, world: World, master_key: bytes
+) -> None:
+    """Inside `db.reads.shared_reads` (a bulk chunk), the gate's reads (policy, endorsements, reviews) are made for
+    the first row only; a change made in the same session (a new endorsement, a withdrawal, a review, a policy)
+    is seen by the very next check, because its writer forgets the shared read."""
+    from sqlalchemy import event
+
+    from microcred.db import reads
+
+    selects: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    partners.set_policy(session, world.college.id, require_endorsement=True)
+    session.flush()
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with reads.shared_reads(session):
+            with pytest.raises(InvalidInput, match="no current partner endorsement"):
+                partners.check_issuable(session, world.achievement)
+            selects.clear()
+            for _ in range(3):
+                with pytest.raises(InvalidInput, match="no current partner endorsement"):
+                    partners.check_issuable(session, world.achievement)
+                partners.endorsement_documents_for_issuing(session, world.achievement.id)
+            assert selects == []  # every row after the first: no read at all
+            endorsement = _endorse(session, world, master_key)
+            partners.check_issuable(session, world.achievement)  # the new endorsement is seen at once
+            assert len(partners.endorsement_documents_for_issuing(session, world.achievement.id)) == 1
+            partners.revoke_endorsement(session, endorsement.id, reason="test: withdrawn in the chunk")
+            with pytest.raises(InvalidInput):
+                partners.check_issuable(session, world.achievement)
+            partners.record_review(session, world.achievement.id, note="Reviewed with the advisory committee.")
+            partners.set_policy(session, world.college.id, require_endorsement=False)
+            assert partners.relevance(session, world.achievement).require_endorsement is False
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.services import Achievement
+from microcred.db import reads
 from microcred.db.locking import lock_row
 from microcred.db.rows import get_row
 from microcred.errors import Conflict, InvalidInput
@@ -182,6 +183,7 @@ def sign_order(session: Session, order: EndorsementOrder) -> Endorsement:
         order, achievement, org, new_id, _Validity(start, end), status.entry_document(entry, order.base_url)
     )
     signed, key_id = sign_credential(session, org, credential, base_url=order.base_url, master_key=order.master_key)
+    reads.forget(session, ("achievement_endorsements", achievement.id))
     row = Endorsement(
         id=new_id,
         request_id=order.request_id,
@@ -221,7 +223,20 @@ def list_endorsements(
     partner_id: uuid.UUID | str | None = None,
     issuer_id: uuid.UUID | str | None = None,
 ) -> list[Endorsement]:
-    """Newest first; ``issuer_id``: of that issuer's achievements (read through the catalog)."""
+    """Newest first; ``issuer_id``: of that issuer's achievements (read through the catalog). One achievement's
+    alone is read once per bulk chunk (`db.reads`: the relevance gate and the embedded endorsements of each row)."""
+    if achievement_id is not None and partner_id is None and issuer_id is None:
+        aid = as_uuid(achievement_id, "achievement")
+        return list(reads.shared(session, ("achievement_endorsements", aid), lambda: _listed(session, aid, None, None)))
+    return _listed(session, achievement_id, partner_id, issuer_id)
+
+
+def _listed(
+    session: Session,
+    achievement_id: uuid.UUID | str | None,
+    partner_id: uuid.UUID | str | None,
+    issuer_id: uuid.UUID | str | None,
+) -> list[Endorsement]:
     query = select(Endorsement).order_by(Endorsement.valid_from.desc(), Endorsement.created_at.desc())
     if achievement_id is not None:
         query = query.where(Endorsement.achievement_id == as_uuid(achievement_id, "achievement"))
@@ -292,6 +307,7 @@ def revoke_endorsement(
     if row.revoked_at is not None:
         raise Conflict(f"endorsement {row.id} is already revoked")
     row.revoked_at = instant(now)
+    reads.forget(session, ("achievement_endorsements", row.achievement_id))
     row.revocation_reason = required_text(reason, "reason", max_length=MAX_TEXT)
     if row.status_entry_id is not None and status.set_entry_bit(session, row.status_entry_id, True):
         from microcred.status import tasks as status_tasks  # queue the list's re-signing (status.tasks)

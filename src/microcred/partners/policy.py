@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from microcred.audit import services as audit
+from microcred.db import reads
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
 from microcred.partners.models import RelevancePolicy
@@ -28,10 +29,16 @@ class Policy:
 
 
 def get_policy(session: Session, organisation_id: uuid.UUID | str) -> Policy:
-    row = session.get(RelevancePolicy, as_uuid(organisation_id, "organisation"))
-    if row is None:
-        return Policy()
-    return Policy(row.require_endorsement, row.review_months, row.reminder_days)
+    """The organisation's policy (the defaults when it set none); read once per bulk chunk (`db.reads`)."""
+    org_id = as_uuid(organisation_id, "organisation")
+
+    def load() -> Policy:
+        row = session.get(RelevancePolicy, org_id)
+        if row is None:
+            return Policy()
+        return Policy(row.require_endorsement, row.review_months, row.reminder_days)
+
+    return reads.shared(session, ("relevance_policy", org_id), load)
 
 
 def _policy_row(session: Session, organisation_id: uuid.UUID) -> RelevancePolicy:
@@ -70,6 +77,7 @@ def set_policy(
             raise InvalidInput("reminder window must be between 1 and 365 days")
         row.reminder_days = reminder_days
     session.flush()
+    reads.forget(session, ("relevance_policy", org.id))
     policy = Policy(row.require_endorsement, row.review_months, row.reminder_days)
     audit.record(session, "relevance.policy_set", f"organisation:{org.id}", policy.__dict__)
     return policy

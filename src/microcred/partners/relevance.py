@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from microcred.audit import services as audit
 from microcred.catalog import services as catalog
 from microcred.catalog.services import Achievement
+from microcred.db import reads
 from microcred.errors import InvalidInput
 from microcred.issuers import services as issuers
 from microcred.partners.common import MAX_TEXT, day, instant
@@ -67,6 +68,7 @@ def record_review(
     )
     session.add(row)
     session.flush()
+    reads.forget(session, ("relevance_reviews", achievement.id))
     audit.record(
         session, "relevance.reviewed", f"achievement:{achievement.id}", {"reviewed_at": row.reviewed_at.isoformat()}
     )
@@ -112,14 +114,20 @@ def _lost_at(row: Endorsement) -> datetime:
 
 
 def _reviews(session: Session, achievement_id: uuid.UUID, moment: datetime) -> list[RelevanceReview]:
-    """The achievement's relevance reviews up to ``moment``, latest first."""
-    return list(
-        session.scalars(
-            select(RelevanceReview)
-            .where(RelevanceReview.achievement_id == achievement_id, RelevanceReview.reviewed_at <= moment)
-            .order_by(RelevanceReview.reviewed_at.desc())
-        )
+    """The achievement's relevance reviews up to ``moment``, latest first (all of them read once per bulk chunk:
+    `db.reads`; the moment is applied here)."""
+    every = reads.shared(
+        session,
+        ("relevance_reviews", achievement_id),
+        lambda: list(
+            session.scalars(
+                select(RelevanceReview)
+                .where(RelevanceReview.achievement_id == achievement_id)
+                .order_by(RelevanceReview.reviewed_at.desc())
+            )
+        ),
     )
+    return [r for r in every if r.reviewed_at <= moment]
 
 
 def _apply_basis(result: Relevance, candidates: list[tuple[datetime, str]], policy: Policy, moment: datetime) -> None:
