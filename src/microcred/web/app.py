@@ -40,6 +40,7 @@ from microcred.web.routes.console import award_detail as console_award_detail
 from microcred.web.routes.console import awards as console_awards
 from microcred.web.routes.console import bulk as console_bulk
 from microcred.web.routes.console import catalog as console_catalog
+from microcred.web.routes.console import earner_detail as console_earner_detail
 from microcred.web.routes.console import earners as console_earners
 from microcred.web.routes.console import home as console_home
 from microcred.web.routes.console import issuers as console_issuers
@@ -83,6 +84,7 @@ ROUTE_MODULES = (
     console_assessment_results,
     console_catalog,
     console_earners,
+    console_earner_detail,
     console_bulk,
     console_awards,
     console_award_detail,
