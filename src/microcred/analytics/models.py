@@ -2,7 +2,8 @@
 
 What a row holds, and what it never holds:
 - the kind (`EventKind`) and a channel (`CHANNELS`: a download's format, the way a verification or a page view
-  came in), the UTC day (a day bucket, not a timestamp: nothing to match a row with a server log);
+  came in, what an earner shared), the UTC day (a day bucket, not a timestamp: nothing to match a row with a server
+  log);
 - the achievement it is about (an award's events), or for a status list fetch the organisation and the list
   (totals per list, never tied to an award or an earner);
 - NO award id, earner id, user id, IP address, user agent, referrer or cookie. So an earner's erasure has nothing to
@@ -31,6 +32,7 @@ class EventKind(StrEnum):
     STATUS_LIST_FETCH = "status_list_fetch"  # a status list was fetched (organisation and list only)
     DOWNLOAD = "download"  # the credential was downloaded (channel: its format)
     WALLET_DELIVERY = "wallet_delivery"  # a wallet received the credential (OID4VCI; channel: its format)
+    SHARE = "share"  # its earner shared it from the share page (channel: linkedin, embed, or link: the address copied)
 
 
 class Channel(StrEnum):
@@ -52,6 +54,8 @@ class Channel(StrEnum):
     PDF = "pdf"
     LDP_VC = "ldp_vc"
     JWT_VC_JSON = "jwt_vc_json"
+    # what an earner shared (with LINKEDIN and EMBED): the public address, copied
+    LINK = "link"
 
 
 EVENT_KINDS = tuple(str(k) for k in EventKind)
@@ -60,6 +64,7 @@ ARRIVALS = (Channel.LINKEDIN, Channel.EMBED, Channel.WEB, Channel.DIRECT)
 VERIFIED_ON = (Channel.PAGE, Channel.API, Channel.CLI)
 DOWNLOAD_FORMATS = (Channel.JSON, Channel.JWT, Channel.PNG, Channel.SVG, Channel.PDF)
 WALLET_FORMATS = (Channel.LDP_VC, Channel.JWT_VC_JSON)
+SHARED_AS = (Channel.LINK, Channel.LINKEDIN, Channel.EMBED)
 
 
 class AnalyticsEvent(Base):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from microcred.analytics.models import ARRIVALS as ARRIVALS  # re-exported: the channels of each kind
 from microcred.analytics.models import CHANNELS, EVENT_KINDS, AnalyticsEvent
 from microcred.analytics.models import DOWNLOAD_FORMATS as DOWNLOAD_FORMATS
+from microcred.analytics.models import SHARED_AS as SHARED_AS
 from microcred.analytics.models import VERIFIED_ON as VERIFIED_ON
 from microcred.analytics.models import Channel as Channel
 from microcred.analytics.models import EventKind as EventKind
