@@ -6,8 +6,9 @@ Counts only: a row names the event's kind, its channel and the achievement (or t
 Reading requests (a credential page, a download, a verification, a status list fetch) hold no write transaction,
 and on SQLite a reader must never wait for a writer (issue 12). So their count is stored after the response is sent
 (a background task of the response, in a session of its own: one INSERT, committed): the visitor never waits for
-it, and a count that cannot be stored is logged, never shown. Writing requests (a wallet delivery, a sign-in) count
-inside their own transaction (`count_claims`, `ownership.oid4vci`), so the count is kept exactly when the work is.
+it, and a count that cannot be stored is logged, never shown. Writing requests (a wallet delivery, a sign-in, an
+earner's share) count inside their own transaction (`count_claims`, `share`, `ownership.oid4vci`), so the count is
+kept exactly when the work is.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from microcred.analytics.services import Channel, EventKind
 from microcred.awards import queries as awards
 from microcred.awards.queries import Award
 from microcred.db import is_transient_lock_error
+from microcred.errors import InvalidInput
+from microcred.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=Response)
@@ -124,3 +127,12 @@ def count_claims(session: Session, earner_id: uuid.UUID | None, previous_sign_in
         if previous_sign_in is None or a.issued_at > previous_sign_in
     ]
     return analytics.record_each(session, EventKind.CLAIMED, claimed)
+
+
+def share(session: Session, award: Award, channel: str) -> None:
+    """The award's earner shared it from the share page: copied its public address (``link``) or its embed snippet
+    (``embed``), or added it to LinkedIn (``linkedin``). One event in the POST's own transaction (the handler
+    commits); counted for a private credential too, since the earner did share it."""
+    if channel not in analytics.SHARED_AS:
+        raise InvalidInput(_("Choose what was shared: the address (link), the snippet (embed) or LinkedIn."))
+    analytics.record(session, EventKind.SHARE, achievement_id=award.achievement_id, channel=channel)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from microcred import urls
 from microcred.accounts import mail
 from microcred.accounts.services import User
+from microcred.analytics.services import Channel
 from microcred.assessments.storage import folder_store
 from microcred.awards import exports
 from microcred.awards import queries as awards
@@ -24,12 +25,17 @@ from microcred.settings import Settings
 from microcred.web import counting, security
 from microcred.web.auth import CsrfChecked, require_earner
 from microcred.web.deps import SessionDep, SettingsDep
+from microcred.web.errors import error_response
 from microcred.web.qr import qr_svg
 from microcred.web.render import render
 
 router = APIRouter(prefix="/backpack", tags=["backpack"], include_in_schema=False, dependencies=[CsrfChecked])
 EarnerUser = Annotated[User, Depends(require_earner)]
 Format = Literal["di", "jwt", "png", "svg", "pdf"]
+COPIED = (Channel.LINK, Channel.EMBED)  # what the share page's copy buttons report
+# the share page's LinkedIn button is a form whose answer redirects to LinkedIn: browsers check form-action on the
+# redirect too, so that page allows LinkedIn's address there (and nothing else than the usual page policy)
+SHARE_PAGE_CSP = security.PAGE_CSP.replace("form-action 'self'", "form-action 'self' https://www.linkedin.com")
 
 
 def _own_award(session: Any, user: User, award_id: str) -> Award:
@@ -72,7 +78,7 @@ def _share_page(request: Request, session: Any, settings: Settings, award: Award
         for i, e in enumerate(evidence)
         if isinstance(e, dict)
     ]
-    return render(
+    response = render(
         request,
         "backpack/share.html",
         {
@@ -83,11 +89,12 @@ def _share_page(request: Request, session: Any, settings: Settings, award: Award
             "show_name": choice.show_name,
             "holder_name": summary.earner_name,
             "url": urls.credential_url(award.id, settings.base_url),
-            "linkedin_url": sharing.linkedin_url(session, award, settings.base_url),
             "embed": sharing.embed_snippet(session, award, settings.base_url),
             "saved": saved,
         },
     )
+    response.headers["content-security-policy"] = SHARE_PAGE_CSP
+    return response
 
 
 @router.get("/credentials/{award_id}/share", name="backpack_share")
@@ -114,6 +121,34 @@ async def share_save(
     )
     session.commit()
     return _share_page(request, session, settings, award, saved=True)
+
+
+@router.post("/credentials/{award_id}/shared", name="backpack_shared")
+async def shared(award_id: str, request: Request, session: SessionDep, user: EarnerUser) -> Response:
+    """The share page's script: the earner copied the public address (``channel=link``) or the embed snippet
+    (``channel=embed``). One share event, in this request's transaction; 204."""
+    award = _own_award(session, user, award_id)
+    form = await request.form()
+    channel = str(form.get("channel") or "")
+    if channel not in COPIED:
+        message = _("Say what was copied: channel=link for the public address, channel=embed for the snippet.")
+        return error_response(request, 400, message)
+    counting.share(session, award, channel)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/credentials/{award_id}/share/linkedin", name="backpack_share_linkedin")
+def share_linkedin(
+    award_id: str, request: Request, session: SessionDep, settings: SettingsDep, user: EarnerUser
+) -> Response:
+    """The share page's LinkedIn button (a form: works without script): one share event, then on to LinkedIn's
+    "add a certification" form, filled in."""
+    award = _own_award(session, user, award_id)
+    target = sharing.linkedin_url(session, award, settings.base_url)
+    counting.share(session, award, Channel.LINKEDIN)
+    session.commit()
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/credentials/{award_id}/wallet", name="backpack_wallet_offer")
