@@ -1,8 +1,10 @@
 """The console's analytics in Chromium (issue 16, point 5), in English and in French, axe-core on every page: a
 scripted set of events through the real server (the public page opened directly, through the embedded snippet and
-from another page, the signed JSON fetched, a verification on /verify, a status list fetch), then the staff member's
-analytics page for that achievement shows those counts in its tables, the chart says the same, the CSV link
-carries the filters, an unknown achievement is refused with the error tied to its field; no wider than a phone."""
+from another page, the signed JSON fetched, a verification on /verify, a status list fetch; the earner, on the share
+page, clicks "Copy the address" — the clipboard holds it, "Copied" is announced — and the LinkedIn button, which
+goes to LinkedIn), then the staff member's analytics page for that achievement shows those counts in its tables,
+the chart says the same, the CSV link carries the filters, an unknown achievement is refused with the error tied to
+its field; no wider than a phone."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ TEXT = {
         "week": "Week",
         "chart": "Public page views per week, the last 12",
         "problem": "Choose one of your organisation",
+        "copy_address": "Copy the address",
+        "copied": "Copied",
+        "all_shares": "All shares",
+        "link_copied": "public address copied",
+        "linkedin_added": "added to LinkedIn",
     },
     "fr": {
         "all_views": "Toutes les consultations",
@@ -38,6 +45,11 @@ TEXT = {
         "week": "Semaine",
         "chart": "Consultations de la page publique par semaine, sur 12 périodes",
         "problem": "Choisissez l’une des réalisations",
+        "copy_address": "Copier l’adresse",
+        "copied": "Copié",
+        "all_shares": "Tous les partages",
+        "link_copied": "adresse publique copiée",
+        "linkedin_added": "ajoutés à LinkedIn",
     },
 }
 
@@ -65,6 +77,8 @@ def _seed(server: Server, suffix: str) -> dict[str, str]:
         return {
             "achievement": str(achievement.id),
             "name": achievement.name,
+            "award": str(award.id),
+            "email": earner.email,
             "url": urls.credential_url(award.id, server.base_url),
         }
 
@@ -73,6 +87,10 @@ def _row(page: Any, label: str) -> str:
     """The count next to the row header ``label`` in the totals tables."""
     cell = page.locator("main table tr", has=page.locator(f"th[scope=row]:text-is({label!r})")).locator("td")
     return str(cell.first.inner_text()).strip()
+
+
+def this_week_shares(page: Any) -> str:
+    return str(page.locator("#over-time tbody tr").last.locator("td[data-metric=shares]").inner_text())
 
 
 def _script(browser: Any, server: Server, language: str, seeded: dict[str, str]) -> None:
@@ -92,11 +110,49 @@ def _script(browser: Any, server: Server, language: str, seeded: dict[str, str])
     visitor.close()
 
 
+def _share(browser: Any, server: Server, language: str, seeded: dict[str, str], check: Checker) -> None:
+    """The earner (signed in through a one-time link: one claim) copies the public address with the share page's
+    button and adds the credential to LinkedIn with its form (LinkedIn's page is stubbed: no internet here)."""
+    from microcred.accounts import services as accounts
+
+    t = TEXT[language]
+    with server.session() as session:
+        user = accounts.user_for_sign_in(session, seeded["email"])
+        assert user is not None
+        token = accounts.issue_sign_in_token(session, user)
+    earner = _context(browser, server, language)
+    earner.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base_url)
+    linkedin: list[str] = []
+
+    def stub(route: Any) -> None:
+        linkedin.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>LinkedIn</title>")
+
+    earner.route("https://www.linkedin.com/**", stub)
+    page = earner.new_page()
+    page.goto(f"/sign-in/link/{token}")
+    page.click(f"form[action='/sign-in/link/{token}'] button[type=submit]")
+    page.wait_for_url("**/backpack")
+    page.goto(f"/backpack/credentials/{seeded['award']}/share")
+    page.bring_to_front()
+    with page.expect_response(lambda r: r.url.endswith("/shared") and r.request.method == "POST") as answer:
+        page.get_by_role("button", name=t["copy_address"]).click()
+    assert answer.value.status == 204
+    page.locator("[data-copy-from=share-url] [role=status]", has_text=t["copied"]).wait_for()
+    assert page.evaluate("() => navigator.clipboard.readText()") == seeded["url"]
+    check(page, "share-copied")
+    page.locator("form[action$='/share/linkedin'] button[type=submit]").click()
+    page.wait_for_url("https://www.linkedin.com/**")
+    assert linkedin and "certUrl=" in linkedin[0] and "startTask=CERTIFICATION_NAME" in linkedin[0]
+    earner.close()
+
+
 def test_console_analytics_in_the_browser(browser: Any, server: Server, language: str) -> None:
     t = TEXT[language]
     check = Checker(server, language)
     seeded = _seed(server, secrets.token_hex(3))
     _script(browser, server, language, seeded)
+    _share(browser, server, language, seeded, check)
 
     context = _context(browser, server, language)
     page = context.new_page()
@@ -118,6 +174,9 @@ def test_console_analytics_in_the_browser(browser: Any, server: Server, language
     assert _row(page, t["all_views"]) == "3"
     assert _row(page, t["direct"]) == "1" and _row(page, t["embed"]) == "1" and _row(page, t["web"]) == "1"
     assert _row(page, t["page"]) == "1" and _row(page, t["json"]) == "1"
+    assert _row(page, t["all_shares"]) == "2"
+    assert _row(page, t["link_copied"]) == "1" and _row(page, t["linkedin_added"]) == "1"
+    assert this_week_shares(page) == "2"
     chart = page.locator("svg[role=img]")
     assert chart.locator("title").text_content() == t["chart"]
     assert page.locator("#over-time tbody tr").count() == 12
@@ -129,7 +188,9 @@ def test_console_analytics_in_the_browser(browser: Any, server: Server, language
     assert f"achievement={seeded['achievement']}" in (csv_link.get_attribute("href") or "")
     check(page, "analytics-achievement")
     exported = context.request.get(str(csv_link.get_attribute("href")))
-    assert exported.ok and exported.text().splitlines()[-1].split(",")[3:6] == ["1", "0", "3"]
+    total = exported.text().splitlines()[-1].split(",")
+    assert exported.ok and total[3:6] == ["1", "1", "3"]  # issued, claimed (the earner signed in), views
+    assert total[8:10] == ["2", "2"]  # shares (address copied, LinkedIn), visits through shares (direct, embed)
 
     page.set_viewport_size({"width": 390, "height": 844})
     width = page.evaluate("() => document.documentElement.scrollWidth")

@@ -1,8 +1,10 @@
 """The console's analytics `/console/analytics` and `/console/analytics.csv` (issue 16, point 5), on SQLite and
 PostgreSQL: after a scripted set of events through the real routes (public page views by channel, downloads by
-format, verifications by page and API and CLI, a status list fetch, a claim, a wallet delivery), the page and the
-CSV show those counts; filters per achievement and period; refusals are 400 with a message tied to the field; the
-staff of an issuing organisation only; French. Counts only: nothing about who is stored."""
+format, verifications by page and API and CLI, a status list fetch, a claim, a wallet delivery, the earner's shares
+from the share page: address and snippet copied, LinkedIn), the page and the CSV show those counts ("shares" the
+acts of sharing, "visits through shares" the page views that arrived through them); filters per achievement and
+period; refusals are 400 with a message tied to the field; the staff of an issuing organisation only; French.
+Counts only: nothing about who is stored."""
 
 from __future__ import annotations
 
@@ -53,7 +55,8 @@ def _wallet_delivery(client: TestClient, issued: Issued, auth: dict[str, str]) -
 def _script(client: TestClient, issued: Issued, factory: sessionmaker[Session], auth: dict[str, str]) -> None:
     """The scripted events: 5 page views (2 direct, LinkedIn, embed, another site), JSON and JWT fetched,
     2 API verifications and 1 on the verify page, 1 status list fetch, the earner's sign-in (1 claim) and PDF
-    download, 1 wallet delivery. A verification of a credential of no award here is not counted."""
+    download, the earner's 6 shares (the address copied 3 times, the snippet twice, LinkedIn once), 1 wallet
+    delivery. A verification of a credential of no award here is not counted."""
     path = issued.credential_url.replace(BASE_URL, "")
     anonymous = TestClient(client.app, base_url="https://testserver")
     for extra in ({}, {}, {"Referer": "https://www.linkedin.com/in/someone"}, {"Referer": "https://blog.example/"}):
@@ -74,6 +77,14 @@ def _script(client: TestClient, issued: Issued, factory: sessionmaker[Session], 
     earner = TestClient(client.app, base_url="https://testserver")
     sign_in_with_link(earner, factory, "ada@example.org")
     assert earner.get(f"/backpack/credentials/{issued.award_id}/download/pdf").status_code == 200
+    share = f"/backpack/credentials/{issued.award_id}/share"
+    csrf = form_token(earner, share)
+    for channel in ("link", "embed", "link", "embed", "link"):
+        copied = earner.post(
+            f"/backpack/credentials/{issued.award_id}/shared", data={"csrf_token": csrf, "channel": channel}
+        )
+        assert copied.status_code == 204
+    assert earner.post(f"{share}/linkedin", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     _wallet_delivery(anonymous, issued, auth)
 
 
@@ -137,6 +148,9 @@ def test_scripted_events_are_counted_on_the_page_and_in_the_csv(
     assert _cell(html, "JSON-LD") == 1 and _cell(html, "JWT") == 1 and _cell(html, "PDF") == 1
     assert _cell(html, "PNG badge") == 0
     assert _cell(html, "Delivered to a wallet") == 1
+    assert _cell(html, "All shares") == 6 and _cell(html, "public address copied") == 3
+    assert _cell(html, "embed snippet copied") == 2 and _cell(html, "added to LinkedIn") == 1
+    assert '<th scope="col">Shares</th><th scope="col">Visits through shares</th>' in html
     assert _cell(html, "Revocation list no. 1") == 1  # the one list fetched, as a total per list
     assert 'role="img" aria-labelledby="chart-title chart-desc"' in html
     assert "Public page views per month, the last 12" in html
@@ -144,15 +158,17 @@ def test_scripted_events_are_counted_on_the_page_and_in_the_csv(
     assert this_month is not None
     cells = re.findall(r'data-metric="(\w+)">(\d+)<', this_month.group(2))
     assert dict(cells) == {"issued": "1", "claimed": "1", "views": "5", "verifications": "4", "downloads": "3",
-                           "shares": "4", "wallet": "1"}  # fmt: skip
+                           "shares": "6", "share_visits": "4", "wallet": "1"}  # fmt: skip
     assert html.count("<rect ") == 12 and ">5</text>" in html  # the bar of this month says 5, as the table
 
     exported = client.get("/console/analytics.csv?period=week&metric=downloads")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert len(rows) == 13 and rows[-1]["period"] == "total"
-    metrics = ("issued", "claimed", "views", "verifications", "downloads", "shares", "wallet")
-    assert [rows[-1][k] for k in metrics] == ["1", "1", "5", "4", "3", "4", "1"]
+    metrics = ("issued", "claimed", "views", "verifications", "downloads", "shares", "share_visits", "wallet")
+    assert list(rows[0]) == ["period", "period_start", "period_end", *metrics]
+    assert [rows[-1][k] for k in metrics] == ["1", "1", "5", "4", "3", "6", "4", "1"]
+    assert sum(int(r["shares"]) for r in rows[:-1]) == 6
     assert sum(int(r["views"]) for r in rows[:-1]) == 5
 
     with factory() as session:  # counts only: no column could say who
@@ -191,6 +207,8 @@ def test_filters_refusals_roles_and_french(
     client.cookies.set("lang", "fr")
     french = client.get("/console/analytics", headers=HTML).text
     assert "Statistiques" in french and "Consultations de la page publique" in french
+    assert '<option value="shares">Partages</option>' in french and "Visites par les partages" in french
+    assert "Partagés par leur titulaire" in french
 
     reviewer = TestClient(client.app, base_url="https://testserver")
     sign_in_with_password(reviewer, "reviewer@partner.example", PASSWORD)

@@ -6,8 +6,11 @@ Two sources, composed here (web may read both; analytics is below awards in the 
 - the awards' read side (`awards.queries`) for what the credentials are now (issued, active, suspended, revoked,
   expired, replaced) and how many were issued per period;
 - the events the platform recorded itself (`microcred.analytics`): claims, public page views (and how visitors
-  came: LinkedIn, the embedded snippet, other pages, a link opened directly), verifications on this instance
-  (page, API, CLI), downloads by format, wallet deliveries, and status list fetches as totals per list.
+  came: LinkedIn, the embedded snippet, other pages, a link opened directly), shares by the earners themselves
+  (the public address or the embed snippet copied, the credential added to LinkedIn, from the share page),
+  verifications on this instance (page, API, CLI), downloads by format, wallet deliveries, and status list fetches
+  as totals per list. "Shares" are those acts of sharing; "Visits through shares" are the page views that arrived
+  through LinkedIn, the snippet or a link opened directly (two metrics: one says what earners did, one what came of it).
 Counts only: nothing says who viewed, verified or downloaded. The chart is an SVG (`role="img"`, its title and
 summary) followed by a table of the same numbers; the CSV has the same filters and the same numbers."""
 
@@ -27,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from microcred.accounts.services import User
 from microcred.analytics import services as analytics
-from microcred.analytics.services import ARRIVALS, DOWNLOAD_FORMATS, VERIFIED_ON
+from microcred.analytics.services import ARRIVALS, DOWNLOAD_FORMATS, SHARED_AS, VERIFIED_ON
 from microcred.awards import queries as award_queries
 from microcred.catalog.services import Achievement
 from microcred.db.base import utcnow
@@ -43,7 +46,7 @@ from microcred.web.routes.console.common import Viewer, achievements_for, consol
 router = console_router()
 
 PERIODS_SHOWN = 12
-METRICS = ("issued", "claimed", "views", "verifications", "downloads", "shares", "wallet")
+METRICS = ("issued", "claimed", "views", "verifications", "downloads", "shares", "share_visits", "wallet")
 STATES = ("active", "suspended", "revoked", "expired", "replaced")
 Key = tuple[str, str | None]
 
@@ -55,7 +58,8 @@ def _metric_labels() -> dict[str, str]:
         "views": _("Public page views"),
         "verifications": _("Verifications"),
         "downloads": _("Downloads"),
-        "shares": _("Visits through shares"),
+        "shares": _("Shares"),
+        "share_visits": _("Visits through shares"),
         "wallet": _("Wallet deliveries"),
     }
 
@@ -168,7 +172,8 @@ def _values(tally: Counter[Key], issued: int) -> dict[str, int]:
         "views": total("page_view"),
         "verifications": total("verification"),
         "downloads": total("download"),
-        "shares": total("page_view", ("linkedin", "embed", "direct")),
+        "shares": total("share"),
+        "share_visits": total("page_view", ("linkedin", "embed", "direct")),
         "wallet": total("wallet_delivery"),
     }
 
@@ -222,6 +227,11 @@ def _event_rows(events: Counter[Key]) -> list[tuple[str, list[tuple[str, int]]]]
         "web": _("from other web pages"),
     }
     places = {"page": _("on the verification page"), "api": _("through the API"), "cli": _("with the command line")}
+    shared = {
+        "link": _("public address copied"),
+        "linkedin": _("added to LinkedIn"),
+        "embed": _("embed snippet copied"),
+    }
     formats = {"json": "JSON-LD", "jwt": "JWT", "png": _("PNG badge"), "svg": _("SVG badge"), "pdf": _("PDF")}
     return [
         (_("Claimed by their earner (signed in)"), [(_("Claimed"), events_total(events, "claimed"))]),
@@ -229,6 +239,10 @@ def _event_rows(events: Counter[Key]) -> list[tuple[str, list[tuple[str, int]]]]
             _("Public page views"),
             [(_("All views"), events_total(events, "page_view"))]
             + [(arrivals[c], events[("page_view", c)]) for c in ARRIVALS],
+        ),
+        (
+            _("Shared by their earners"),
+            [(_("All shares"), events_total(events, "share"))] + [(shared[c], events[("share", c)]) for c in SHARED_AS],
         ),
         (
             _("Verifications on this instance"),
