@@ -25,6 +25,32 @@ DEFAULT_PG_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
 BASE_URL = "http://127.0.0.1:8000"
 
 
+# The longest modules (measured, seconds of one worker: the bench smoke ~130, the browser modules 20-100 each, the
+# fuzz run ~100, the audit and CLI runs of the demo, the ESCO import) start first, so that under `pytest -n 2
+# --dist loadscope` (whole modules per worker, handed out in collection order) no long module is left running
+# alone at the end while the other worker idles: measured, the last five minutes of a 21-minute run were one worker.
+_LONG_FIRST = (
+    "tests/benchmarks/",
+    "tests/browser/",
+    "tests/web/test_fuzz_openapi.py",
+    "tests/interop/",
+    "tests/audit/",
+    "tests/cli/",
+    "tests/verification/test_fresh_verdicts.py",
+    "tests/taxonomy/",
+    "tests/concurrency/",
+    "tests/jobs/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((i for i, prefix in enumerate(_LONG_FIRST) if path.startswith(prefix)), len(_LONG_FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
+
+
 def _pg_url() -> str:
     import os
 

@@ -107,3 +107,25 @@ def test_every_baseline_is_a_row_of_the_same_section(report: dict[str, Any]) -> 
         for row in compared:
             assert (row["baseline"]["case"], row["baseline"]["variant"]) in present, (key, row["baseline"])
             assert row["vs_baseline"]["cpu"] > 0 and row["vs_baseline"]["wall"] > 0, (key, row)
+
+
+def test_bulk_ran_with_one_and_two_workers_and_on_sqlite(report: dict[str, Any]) -> None:
+    """Issue 15's figures: a batch on PostgreSQL by 1 then 2 `microcred worker` processes and one on SQLite by
+    `microcred serve`'s embedded worker, each next to pure signing of the same documents, every row issued."""
+    issuing = rows(report, "issuing")
+    postgres = [r for r in issuing if r["case"] == "Bulk batch of 120 rows, PostgreSQL"]
+    sqlite = [r for r in issuing if r["case"] == "Bulk batch of 40 rows, SQLite"]
+    sign = "sign_data_integrity of the batch's documents (pure signing)"
+    assert {r["variant"] for r in postgres} == {sign, "batch, 1 worker process", "batch, 2 worker processes"}
+    assert {r["variant"] for r in sqlite} == {sign, "batch, microcred serve's embedded worker"}
+    for row in postgres + sqlite:
+        figure = row["figure"]
+        assert figure["ops"] == (120 if row in postgres else 40), row
+        if row["variant"] == sign:
+            continue
+        assert row["baseline"]["variant"] == sign
+        assert figure["worker_processes"] == (2 if "2 worker" in row["variant"] else 1)
+        assert figure["wall_vs_pure_signing"] > 0 and figure["peak_rss_mb"] > 0
+        assert figure["batch_seconds_in_db"] is not None and figure["batch_seconds_in_db"] > 0
+    two = next(r for r in postgres if r["variant"] == "batch, 2 worker processes")
+    assert two["figure"]["speed_up_vs_1_worker"] > 0
