@@ -83,10 +83,15 @@ def test_sharing_choices(client: TestClient, issued: Issued, factory: sessionmak
     backpack = client.get("/backpack").text
     assert f"/backpack/credentials/{issued.award_id}/download/pdf" in backpack
     share = client.get(f"/backpack/credentials/{issued.award_id}/share")
-    assert "linkedin.com/profile/add" in share.text and "microcred-credential" in share.text
-    linkedin = re.search(r'href="(https://www.linkedin.com/profile/add[^"]+)"', share.text)
-    assert linkedin is not None
-    params = parse_qs(urlsplit(linkedin.group(1).replace("&amp;", "&")).query)
+    assert f'action="/backpack/credentials/{issued.award_id}/share/linkedin"' in share.text
+    assert "microcred-credential" in share.text
+    csrf = form_token(client, f"/backpack/credentials/{issued.award_id}/share")
+    linkedin = client.post(
+        f"/backpack/credentials/{issued.award_id}/share/linkedin", data={"csrf_token": csrf}, follow_redirects=False
+    )  # the LinkedIn button is a form now (the share is counted), answered 303 to LinkedIn
+    assert linkedin.status_code == 303
+    assert linkedin.headers["location"].startswith("https://www.linkedin.com/profile/add?")
+    params = parse_qs(urlsplit(linkedin.headers["location"]).query)
     assert params["name"] == ["Food Safety Fundamentals"] and params["organizationName"] == ["Test College"]
     assert params["certId"] == [str(issued.award_id)] and params["certUrl"] == [issued.credential_url]
     assert {"issueYear", "issueMonth", "startTask"} <= set(params)

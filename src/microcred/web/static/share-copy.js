@@ -1,6 +1,6 @@
 // The earner's share page, enhanced: a "Copy the address" button beside the public address and a "Copy the
 // snippet" button beside the embed snippet. A click copies the field's text (navigator.clipboard), says "Copied"
-// in a live region beside the button, and tells the server what was shared (POST .../shared, channel=link or
+// in a live region beside the button, and tells the server what was shared (POST <credential>/shared, channel=link or
 // embed, with the page's CSRF token, same origin) so that the console counts the share: counts only, never who.
 // Without script (or without a clipboard) no button is shown and the fields stay selectable, so nothing breaks.
 (function () {
