@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     session_secret: str | None = Field(default=None, validation_alias="MICROCRED_SESSION_SECRET")
     # The instance's default language (en or fr): pages without a choice or Accept-Language match.
     default_language: str = Field(default="en", validation_alias="MICROCRED_DEFAULT_LANGUAGE")
+    # Counts of public page views, downloads, verifications and list fetches are stored together at most this many
+    # seconds after they happen (0: each at once); see microcred.web.counting.
+    count_window_seconds: float = Field(default=1.0, ge=0, le=60, validation_alias="MICROCRED_COUNT_WINDOW_SECONDS")
 
     @property
     def resolved_database_url(self) -> str:

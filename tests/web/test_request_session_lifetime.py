@@ -41,7 +41,8 @@ def test_a_count_stored_after_the_response_never_waits_for_its_own_requests_lock
 ) -> None:
     from microcred.web.app import create_app
 
-    app = create_app(settings=settings, session_factory=short_wait)
+    # window 0: each count is stored in the response's own background task, the path that waited for the lock
+    app = create_app(settings=settings.model_copy(update={"count_window_seconds": 0.0}), session_factory=short_wait)
 
     @app.post("/_test/read-as-writer-then-count/{award_id}")
     def read_then_count(award_id: str, request: Request, session: SessionDep) -> Response:

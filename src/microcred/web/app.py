@@ -130,6 +130,7 @@ async def _embedded_jobs(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await asyncio.to_thread(app.state.tally.close)  # the counts not stored yet (web/counting.py)
         if worker is not None:
             await asyncio.to_thread(worker.stop)
 
@@ -150,6 +151,9 @@ def create_app(settings: Settings | None = None, session_factory: SessionFactory
     )
     app.state.settings = settings
     app.state.session_factory = session_factory or _default_session_factory(settings)
+    from microcred.web import counting
+
+    app.state.tally = counting.Tally(app.state.session_factory, settings.count_window_seconds)
     from microcred.web import i18n, security
     from microcred.web.render import page_context
 

@@ -37,6 +37,7 @@ from microcred.db.base import utcnow
 from microcred.errors import InvalidInput
 from microcred.i18n import gettext as _
 from microcred.status import services as status
+from microcred.web import counting
 from microcred.web.deps import SessionDep
 from microcred.web.errors import error_response
 from microcred.web.negotiation import wants_html
@@ -326,10 +327,19 @@ def _page(
     return render(request, "console/analytics.html", context, status_code=status_code)
 
 
+def _counts_stored(request: Request, session: Session) -> None:
+    """This process's counts not stored yet are stored now (web/counting.py `Tally`), and the request's read
+    transaction (begun to find the signed-in user) ends, so what follows reads them. Other processes' wait at most
+    their window (1 s by default)."""
+    counting.tally(request).flush()
+    session.rollback()
+
+
 @router.get("/analytics", name="console_analytics")
 def analytics_page(request: Request, session: SessionDep, user: Viewer) -> Response:
     if not issuing(user) or user.organisation_id is None:
         return _not_for_you(request)
+    _counts_stored(request, session)
     try:
         filters, achievements = _filters(session, user, dict(request.query_params))
     except BadFilter as exc:
@@ -342,6 +352,7 @@ def analytics_page(request: Request, session: SessionDep, user: Viewer) -> Respo
 def analytics_csv(request: Request, session: SessionDep, user: Viewer) -> Response:
     if not issuing(user) or user.organisation_id is None:
         return _not_for_you(request)
+    _counts_stored(request, session)
     try:
         filters, achievements = _filters(session, user, dict(request.query_params))
     except BadFilter as exc:
