@@ -44,7 +44,7 @@ class Record:
 
     issued: Issued
     revoked_id: uuid.UUID
-    other_award_id: uuid.UUID
+    other_award_id: uuid.UUID | None  # None: Ada holds nothing of the other college (`alone`)
     other_org_id: uuid.UUID
 
     @property
@@ -52,13 +52,14 @@ class Record:
         return f"/console/earners/{self.issued.earner_id}"
 
 
-@pytest.fixture
-def record(
+def _record(
     issued: Issued,
     factory: sessionmaker[Session],
     settings: Settings,
     make_org: Callable[..., Any],
     make_achievement: Callable[..., Any],
+    *,
+    elsewhere: bool,
 ) -> Record:
     master_key = keystore.load_master_key(settings)
     with factory() as session:
@@ -74,11 +75,11 @@ def record(
             session, achievement_id=certificate.id, components=[str(issued.achievement_id), str(hygiene.id)]
         )
         other = make_org(session, name="Other College", registration_id="ON-OTHER-002", email="r@other.example")
-        elsewhere = make_achievement(session, other.id, name="Pastry Basics")
+        pastry = make_achievement(session, other.id, name="Pastry Basics")
         other_award = issuing.issue_award(
-            session, achievement_id=elsewhere.id, earner_id=issued.earner_id, base_url=settings.base_url,
+            session, achievement_id=pastry.id, earner_id=issued.earner_id, base_url=settings.base_url,
             master_key=master_key,
-        )  # fmt: skip
+        ) if elsewhere else None  # fmt: skip
         earners.add_email_row(session, issued.earner_id, "ada.work@example.org")
         accounts.create_user(
             session, email="admin@college.example", name="Amal Admin", role="org_admin",
@@ -99,7 +100,31 @@ def record(
             organisation_id=third.id, password=PASSWORD,
         )  # fmt: skip
         session.commit()
-        return Record(issued, revoked.id, other_award.id, other.id)
+        return Record(issued, revoked.id, other_award.id if other_award else None, other.id)
+
+
+@pytest.fixture
+def record(
+    issued: Issued,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    make_org: Callable[..., Any],
+    make_achievement: Callable[..., Any],
+) -> Record:
+    """Ada also holds an award of the other college."""
+    return _record(issued, factory, settings, make_org, make_achievement, elsewhere=True)
+
+
+@pytest.fixture
+def alone(
+    issued: Issued,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    make_org: Callable[..., Any],
+    make_achievement: Callable[..., Any],
+) -> Record:
+    """Ada holds awards of the college only: its administrator may export and erase her data."""
+    return _record(issued, factory, settings, make_org, make_achievement, elsewhere=False)
 
 
 def _client(app: FastAPI, email: str) -> Iterator[TestClient]:
@@ -109,6 +134,11 @@ def _client(app: FastAPI, email: str) -> Iterator[TestClient]:
 
 @pytest.fixture
 def admin(app: FastAPI, record: Record) -> Iterator[TestClient]:
+    yield from _client(app, "admin@college.example")
+
+
+@pytest.fixture
+def alone_admin(app: FastAPI, alone: Record) -> Iterator[TestClient]:
     yield from _client(app, "admin@college.example")
 
 
@@ -209,9 +239,9 @@ def test_the_transcript_pdf_and_csv_are_the_registrar_files(
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     titles = [cell for row in rows[1:] for cell in row]
-    # the earner's whole current record on this instance, as the API gives it; a revoked award is not on it
-    assert "Food Safety Fundamentals" in titles and "Pastry Basics" in titles and "Knife Skills" not in titles
-    assert len(rows) == 3
+    # this college's current awards only: another college's award is not in its registrar's file, nor a revoked one
+    assert "Food Safety Fundamentals" in titles and "Pastry Basics" not in titles and "Knife Skills" not in titles
+    assert len(rows) == 2
 
 
 def test_the_clr_is_signed_by_the_organisation_and_verifies(
@@ -227,16 +257,28 @@ def test_the_clr_is_signed_by_the_organisation_and_verifies(
         assert document["issuer"]["id"] == issuers.did_for(college, settings.base_url)
     assert document["proof"][0]["verificationMethod"].startswith(document["issuer"]["id"] + "#")
     held = document["credentialSubject"]["verifiableCredential"]
-    assert len(held) == 2  # the active college award and the other college's; not the revoked one
+    assert len(held) == 1  # the college's active award only: not the other college's, not the revoked one
     result = vc_api.verify(settings, factory, document)
     assert result.verified, [c.reason for c in result.checks if not c.passed]
     [entry] = _entries(factory, "transcript.clr_issued")
     assert entry.actor == "web:clerk@college.example" and entry.details["issuer_id"] == str(record.issued.org_id)
 
 
-def test_the_data_export_is_the_earners_zip_and_is_audited(
+def test_export_and_erasure_of_an_earner_other_organisations_also_awarded_are_refused(
     admin: TestClient, record: Record, factory: sessionmaker[Session]
 ) -> None:
+    """Their data is not only this organisation's: the instance's administrator or the earner answers."""
+    for response in (admin.get(f"{record.page}/export.zip", headers=HTML), _erase(admin, record, confirm="yes")):
+        assert response.status_code == 409 and "other organisations" in response.text
+    assert _entries(factory, "earner.data_exported") == [] and _entries(factory, "earner.erased") == []
+    with factory() as session:
+        assert not earners.is_erased(session, record.issued.earner_id)
+
+
+def test_the_data_export_is_the_earners_zip_and_is_audited(
+    alone_admin: TestClient, alone: Record, factory: sessionmaker[Session]
+) -> None:
+    admin, record = alone_admin, alone
     response = admin.get(f"{record.page}/export.zip")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -245,14 +287,15 @@ def test_the_data_export_is_the_earners_zip_and_is_audited(
     profile = json.loads(archive.read("profile.json"))
     assert profile["name"] == "Ada Lovelace" and profile["email"] == "ada@example.org"
     manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["earner_id"] == str(record.issued.earner_id) and len(manifest["credentials"]) >= 2
+    assert manifest["earner_id"] == str(record.issued.earner_id) and len(manifest["credentials"]) >= 1
     [entry] = _entries(factory, "earner.data_exported")
     assert entry.actor == "web:admin@college.example" and entry.subject == f"earner:{record.issued.earner_id}"
 
 
 def test_erasure_asks_to_confirm_then_erases_through_the_service(
-    admin: TestClient, record: Record, factory: sessionmaker[Session]
+    alone_admin: TestClient, alone: Record, factory: sessionmaker[Session]
 ) -> None:
+    admin, record = alone_admin, alone
     asked = _erase(admin, record)
     assert asked.status_code == 200
     assert "Erase this earner's data?" in asked.text and 'name="confirm" value="yes"' in asked.text
@@ -300,7 +343,8 @@ def test_erasure_is_refused_to_staff_who_are_not_administrators_and_without_csrf
         assert earner.name == "Ada Lovelace" and not earners.is_erased(session, earner.id)
 
 
-def test_the_page_in_french(admin: TestClient, record: Record) -> None:
+def test_the_page_in_french(alone_admin: TestClient, alone: Record) -> None:
+    admin, record = alone_admin, alone
     admin.get("/language/fr?next=/console")
     page = admin.get(record.page).text
     assert 'lang="fr"' in page

@@ -38,10 +38,22 @@ def find_earner(session: Session, ref: str) -> Earner:
     return earners.get_earner(session, text)
 
 
-def current_awards(session: Session, earner_id: uuid.UUID, *, include_expired: bool = False) -> list[Award]:
+def current_awards(
+    session: Session,
+    earner_id: uuid.UUID,
+    *,
+    include_expired: bool = False,
+    of_issuer: uuid.UUID | str | None = None,
+) -> list[Award]:
     """The earner's active (not revoked or suspended), current (not replaced) awards, oldest first. A CLR holds only
-    those that verify now (not expired); a registrar transcript also lists expired ones (they were earned)."""
-    return award_queries.current_awards(session, earner_id, include_expired=include_expired)
+    those that verify now (not expired); a registrar transcript also lists expired ones (they were earned). With
+    ``of_issuer``, only the awards of that organisation's achievements (a registrar of one organisation on a shared
+    instance sees and signs for its own, never another's)."""
+    held = award_queries.current_awards(session, earner_id, include_expired=include_expired)
+    if of_issuer is None:
+        return held
+    org_id = uuid.UUID(str(of_issuer))
+    return [a for a in held if catalog.get_achievement(session, a.achievement_id).issuer_id == org_id]
 
 
 def transcript_issuer(session: Session, earner_awards: list[Award], issuer_id: uuid.UUID | str | None) -> Organisation:
@@ -92,11 +104,15 @@ def issue_clr(
     base_url: str,
     master_key: bytes | None = None,
     issuer_id: uuid.UUID | str | None = None,
+    only_issuer: bool = False,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A signed ClrCredential (Data Integrity, eddsa-rdfc-2022) holding every current award of the earner."""
+    """A signed ClrCredential (Data Integrity, eddsa-rdfc-2022) holding every current award of the earner (with
+    ``only_issuer``, only those of ``issuer_id``'s achievements)."""
     earner = find_earner(session, earner_ref)
-    held = current_awards(session, earner.id)
+    if only_issuer and issuer_id is None:
+        raise InvalidInput("only_issuer needs issuer_id: the organisation whose awards the record holds")
+    held = current_awards(session, earner.id, of_issuer=issuer_id if only_issuer else None)
     if not held:
         raise InvalidInput("this earner holds no active credential: there is nothing to put in a CLR")
     org = transcript_issuer(session, held, issuer_id)

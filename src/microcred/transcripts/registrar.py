@@ -99,9 +99,12 @@ def _level(record: Any) -> str:
     return " · ".join(parts)
 
 
-def transcript(session: Session, earner: Earner, *, base_url: str) -> Transcript:
-    """The rows, oldest first: every active, not replaced award of the earner (expired ones too)."""
-    held = clr.current_awards(session, earner.id, include_expired=True)
+def transcript(
+    session: Session, earner: Earner, *, base_url: str, of_issuer: uuid.UUID | str | None = None
+) -> Transcript:
+    """The rows, oldest first: every active, not replaced award of the earner (expired ones too); with
+    ``of_issuer``, only that organisation's (a registrar's transcript on a shared instance)."""
+    held = clr.current_awards(session, earner.id, include_expired=True, of_issuer=of_issuer)
     rows = []
     for award in held:
         achievement = catalog.get_achievement(session, award.achievement_id)
@@ -126,7 +129,7 @@ def transcript(session: Session, earner: Earner, *, base_url: str) -> Transcript
                 verification_url=urls.credential_url(award.id, base_url),
             )
         )
-    issuer_name = clr.transcript_issuer(session, held, None).name if held else ""
+    issuer_name = clr.transcript_issuer(session, held, of_issuer).name if held else ""
     return Transcript(earner_name=earner.name, issuer_name=issuer_name, generated=utcnow(), rows=rows)
 
 

@@ -32,9 +32,12 @@ def _download(content: bytes | str, media_type: str, filename: str) -> Response:
     )
 
 
-def registrar_file(session: Any, earner: Any, base_url: str, fmt: str, lang: str | None) -> Response:
+def registrar_file(
+    session: Any, earner: Any, base_url: str, fmt: str, lang: str | None, *, of_issuer: Any = None
+) -> Response:
+    """The registrar transcript as a PDF or CSV download (of one organisation's awards with ``of_issuer``)."""
     language = lang if lang in LANGUAGES else current_language()
-    data = registrar.transcript(session, earner, base_url=base_url)
+    data = registrar.transcript(session, earner, base_url=base_url, of_issuer=of_issuer)
     gettext = translations(language).gettext
     if fmt == "pdf":
         return _download(registrar.to_pdf(data, lang=language, gettext=gettext), "application/pdf", "transcript.pdf")

@@ -9,11 +9,12 @@ suspended, replaced and expired included), of an achievement of the staff member
 gets the same 404 as for an id that does not exist, so the page never tells that an earner exists elsewhere. The
 page shows only that organisation's awards and pathways.
 
-The registrar's files are the API's, through the same calls: the transcript PDF and CSV are
-`backpack.transcripts.registrar_file` (the API's and the earner's helper: the earner's whole record on this
-instance, as `GET /api/earners/{ref}/transcript.pdf|csv` gives it), the CLR is `transcripts.clr.issue_clr` with
-``issuer_id`` the staff member's organisation (as `transcripts clr --issuer` and `?issuer=` on the API: THIS
-organisation signs it; the audit entry names the key), the data export is `ownership.portability.build_archive`
+The registrar's files go through the API's calls, limited to the staff member's organisation: the transcript PDF
+and CSV are `backpack.transcripts.registrar_file` with ``of_issuer`` (only this organisation's awards: on a shared
+instance a registrar never sees, in a file, what another organisation awarded), the CLR is
+`transcripts.clr.issue_clr` with ``issuer_id`` the staff member's organisation and ``only_issuer`` (THIS
+organisation signs it, holding its own awards; the audit entry names the key), the data export is
+`ownership.portability.build_archive`
 (the earner's ZIP, audited `earner.data_exported`), erasure is `ownership.erasure.erase_earner` (audited
 `earner.erased`). Every audit entry recorded here names the staff member (`web:<email>`). The API's files are
 not counted by the analytics hooks (web/counting.py counts credential pages and downloads only), so these are not.
@@ -89,6 +90,27 @@ def visible_earner(session: Session, user: User, earner_id: str) -> Seen | None:
     mine = {a.id for a in catalog.list_achievements(session, issuer_id=user.organisation_id)}
     held = [a for a in award_queries.list_awards(session, earner_id=earner.id) if a.achievement_id in mine]
     return Seen(earner, held, mine) if held else None
+
+
+def _held_elsewhere(session: Session, seen: Seen) -> bool:
+    """Whether the earner also holds awards of other organisations on this instance: their export and erasure then
+    cover data that is not this organisation's, so the console leaves them to the instance's administrator."""
+    return any(
+        a.achievement_id not in seen.achievement_ids
+        for a in award_queries.list_awards(session, earner_id=seen.earner.id)
+    )
+
+
+def _elsewhere_refusal(request: Request) -> Response:
+    return error_response(
+        request,
+        409,
+        _(
+            "This earner also holds credentials of other organisations on this instance, so their data export and "
+            "erasure cover more than your organisation's records. Ask the instance's administrator (microcred "
+            "earners export or microcred earners erase), or the earner, who can do both from their backpack."
+        ),
+    )
 
 
 def _not_found(request: Request) -> Response:
@@ -180,7 +202,7 @@ def _registrar(
         return _not_found(request)
     if earners.is_erased(session, seen.earner.id):
         return _erased_refusal(request)
-    return registrar_file(session, seen.earner, settings.base_url, fmt, lang)
+    return registrar_file(session, seen.earner, settings.base_url, fmt, lang, of_issuer=user.organisation_id)
 
 
 @router.get("/earners/{earner_id}/transcript.pdf", name="console_earner_transcript_pdf")
@@ -217,7 +239,7 @@ def earner_clr(
         return _not_found(request)
     if earners.is_erased(session, seen.earner.id):
         return _erased_refusal(request)
-    if not clr.current_awards(session, seen.earner.id):
+    if not clr.current_awards(session, seen.earner.id, of_issuer=user.organisation_id):
         return error_response(
             request,
             409,
@@ -232,6 +254,7 @@ def earner_clr(
             str(seen.earner.id),
             base_url=settings.base_url,
             issuer_id=user.organisation_id,
+            only_issuer=True,
             master_key=keystore.load_master_key(settings),
         )
     session.commit()  # the audit entry of the issued CLR
@@ -252,6 +275,8 @@ def earner_export(
         return _not_found(request)
     if earners.is_erased(session, seen.earner.id):
         return _erased_refusal(request)
+    if _held_elsewhere(session, seen):
+        return _elsewhere_refusal(request)
     with acting_as(f"web:{user.email}"):
         data = portability.build_archive(
             session,
@@ -280,6 +305,8 @@ def erase(
     if earners.is_erased(session, seen.earner.id):
         message = _("This earner's data was already erased: there is nothing more to erase.")
         return _page(request, session, settings, user, seen, status_code=409, general_error=message)
+    if _held_elsewhere(session, seen):
+        return _elsewhere_refusal(request)
     if data.get("confirm") != "yes":
         return _page(request, session, settings, user, seen, confirm_erase=True)
     try:
