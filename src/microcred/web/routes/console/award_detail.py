@@ -1,5 +1,8 @@
 """The console's award detail page (`/console/awards/{id}`): the award, its true status and history, and its
 lifecycle actions (issue 16). Registered after the bulk pages, whose `/console/awards/bulk...` paths come first.
+Staff also send the award mail again (`ownership.delivery`, as `POST /api/awards/{id}/email` and `microcred earners
+email`) and download the baked badge (PNG, SVG) and the PDF certificate (`awards.exports`, as the earner does in
+the backpack, counted the same way).
 
 Every action is a CSRF-checked POST that goes through the domain services (`awards.lifecycle`, `issuing`), which
 lock the award's row and refuse a transition it is not in (Conflict): a double submit is refused, never applied
@@ -18,17 +21,21 @@ from sqlalchemy.orm import Session
 from microcred import issuing, urls
 from microcred.accounts.services import User
 from microcred.audit.services import acting_as
-from microcred.awards import lifecycle
+from microcred.awards import exports, lifecycle
 from microcred.awards import queries as award_queries
+from microcred.earners import services as earners
 from microcred.errors import DomainError, NotFound
+from microcred.i18n import current_language
 from microcred.i18n import gettext as _
 from microcred.issuers import keystore
 from microcred.settings import Settings
+from microcred.web import counting
 from microcred.web.deps import SessionDep, SettingsDep
 from microcred.web.errors import error_response
 from microcred.web.forms import Form
 from microcred.web.render import render
-from microcred.web.routes.console.awards import status_labels, true_status
+from microcred.web.routes.backpack.ownership import file_response
+from microcred.web.routes.console.awards import email_award, status_labels, true_status
 from microcred.web.routes.console.common import (
     Awarder,
     FormData,
@@ -40,8 +47,9 @@ from microcred.web.routes.console.common import (
 
 router = console_router()
 
-DONE = ("revoked", "suspended", "reinstated", "renewed")
+DONE = ("revoked", "suspended", "reinstated", "renewed", "emailed")
 REASON_MAX = 2000
+DOWNLOADS = ("png", "svg", "pdf")  # the JSON is the public page's ?format=json (linked on the page)
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,7 @@ def _page(
     achievement = own_achievement(session, user, str(award.achievement_id))
     status = true_status(summary)
     page_url = urls.credential_url(award.id, settings.base_url)
+    erased = earners.is_erased(session, award.earner_id)
     context: dict[str, Any] = {
         "award": summary,
         "achievement_name": localized_name(session, achievement),
@@ -173,6 +182,8 @@ def _page(
         "confirm_revoke": bool(state.get("confirm_revoke")),
         "failed": state.get("failed"),
         "reason_max": REASON_MAX,
+        "erased": erased,
+        "mail_to": None if erased else mask_email(earners.get_earner(session, award.earner_id).email),
     }
     return render(request, "console/award_detail.html", context, status_code=status_code)
 
@@ -239,6 +250,72 @@ def _act(
         )
     done = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated", "renew": "renewed"}[action]
     return redirect(f"/console/awards/{target}?done={done}")
+
+
+def mask_email(address: str | None) -> str | None:
+    """An address as the page shows it: its first character, then ``***``, then the domain (a***@example.org)."""
+    local, at, domain = (address or "").strip().partition("@")
+    if not local or not at or not domain:
+        return None
+    return f"{local[0]}***@{domain}"
+
+
+def _resend_refusal(session: Session, award: award_queries.Award, status: str) -> str | None:
+    """Why the award mail cannot be sent again (None: it can)."""
+    if status == "revoked":
+        return _("This award is revoked: its email is not sent again, since the credential no longer verifies.")
+    if earners.is_erased(session, award.earner_id):
+        return _("The earner erased their account: the platform keeps no address to send the award to.")
+    if mask_email(earners.get_earner(session, award.earner_id).email) is None:
+        return _("The earner has no email address on record, so the award email cannot be sent.")
+    return None
+
+
+@router.post("/awards/{award_id}/email", name="console_award_email")
+def resend_email(
+    award_id: str, request: Request, session: SessionDep, settings: SettingsDep, user: Awarder
+) -> Response:
+    """Send the award mail again (a new claim link, in the earner's language), as the award form does at issue
+    time: the link is committed before the message leaves and the attempt is in the audit log, by this staff
+    member. A mail server that cannot be reached or refuses it is said on the page (502), never a 500."""
+    award = _own_award(session, user, award_id)
+    if award is None:
+        return _not_found(request)
+    refusal = _resend_refusal(session, award, true_status(award_queries.summarise(session, award)))
+    if refusal is not None:
+        return _page(request, session, settings, user, award, status_code=400, general_error=refusal, failed="email")
+    with acting_as(f"web:{user.email}"):
+        sent = email_award(session, settings, award)
+    if not sent:
+        message = _(
+            "The award email could not be sent: the mail server could not be reached or did not accept it. Try "
+            "again later, or send the earner its public page (%(url)s).",
+            url=urls.credential_url(award.id, settings.base_url),
+        )
+        return _page(request, session, settings, user, award, status_code=502, general_error=message, failed="email")
+    return redirect(f"/console/awards/{award.id}?done=emailed")
+
+
+@router.get("/awards/{award_id}/download/{fmt}", name="console_award_download")
+def download(
+    award_id: str, fmt: str, request: Request, session: SessionDep, settings: SettingsDep, user: Awarder
+) -> Response:
+    """The badge image with the signed credential baked in (PNG, SVG) or the PDF certificate, in the staff
+    member's language, as the earner downloads them from the backpack (and counted the same way)."""
+    award = _own_award(session, user, award_id)
+    if award is None:
+        return _not_found(request)
+    if fmt not in DOWNLOADS:
+        return error_response(request, 404, _("There is no such download: choose PNG, SVG or PDF."))
+    if earners.is_erased(session, award.earner_id):
+        return error_response(
+            request, 400, _("The earner erased their account: the platform keeps no copy of this credential.")
+        )
+    try:
+        out = exports.export_file(session, award, fmt, base_url=settings.base_url, lang=current_language(), gettext=_)
+    except DomainError as exc:
+        return error_response(request, 400, str(exc))
+    return counting.download(request, file_response(out), award, fmt)
 
 
 @router.post("/awards/{award_id}/revoke", name="console_award_revoke")
