@@ -1,9 +1,11 @@
 """The console screens of the endorsement consultation workflow (issue 7): the issuer requests and follows
-relevance and answers; the partner reviewer lists requests and answers them on the review form."""
+relevance and answers, and records its own relevance reviews (as `microcred achievements review`); the partner
+reviewer lists requests and answers them on the review form."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from microcred.accounts.services import User
+from microcred.audit.services import acting_as
 from microcred.catalog import services as catalog
 from microcred.errors import NotFound
 from microcred.i18n import gettext as _
@@ -25,6 +28,7 @@ router = APIRouter(
     prefix="/console/endorsements", tags=["console"], include_in_schema=False, dependencies=[CsrfChecked]
 )
 Viewer = Annotated[User, Depends(require("view"))]
+Editor = Annotated[User, Depends(require("edit_achievements"))]
 FormData = Annotated[dict[str, Any], Depends(form_data)]
 
 
@@ -62,9 +66,25 @@ def state_label(state: str) -> str:
 
 
 def _index(
-    request: Request, session: Session, user: User, *, form: Form | None = None, status_code: int = 200
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    form: Form | None = None,
+    status_code: int = 200,
+    review: tuple[str, Form] | None = None,
+    reviewed: tuple[str, str] | None = None,
 ) -> Response:
-    context: dict[str, Any] = {"state_label": state_label, "reviewer": _is_reviewer(user), "form": form or Form({})}
+    """The endorsements page; ``review``: the achievement whose review form failed, with its errors; ``reviewed``:
+    the achievement whose review was just recorded, and its date (the confirmation)."""
+    context: dict[str, Any] = {
+        "state_label": state_label,
+        "reviewer": _is_reviewer(user),
+        "form": form or Form({}),
+        "review_for": review[0] if review else None,
+        "review_form": review[1] if review else Form({}),
+        "note_max": partners.MAX_TEXT,
+    }
     if _is_reviewer(user):
         context["requests"] = [
             partners.request_json(session, r) for r in partners.list_requests(session, partner_id=user.organisation_id)
@@ -81,12 +101,46 @@ def _index(
         context["achievements"] = [(str(a.id), a.name) for a in catalog.list_achievements(session, issuer_id=org_id)]
         context["partners"] = [(str(o.id), o.name) for _p, o in partners.list_partners(session)]
         context["policy"] = partners.get_policy(session, org_id) if org_id else None
+        done = [r for r in context["relevance"] if reviewed and r["achievement_id"] == reviewed[0]]
+        context["reviewed"] = {**done[0], "reviewed_on": reviewed[1]} if done and reviewed else None
     return render(request, "partners/index.html", context, status_code=status_code)
 
 
+def _day(value: str | None) -> str | None:
+    """A date from the query string as YYYY-MM-DD, or None (it only words the confirmation)."""
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
+
+
 @router.get("", name="console_endorsements")
-def index(request: Request, session: SessionDep, user: Viewer) -> Response:
-    return _index(request, session, user)
+def index(
+    request: Request, session: SessionDep, user: Viewer, reviewed: str | None = None, on: str | None = None
+) -> Response:
+    day = _day(on)
+    return _index(request, session, user, reviewed=(reviewed, day) if reviewed and day else None)
+
+
+@router.post("/reviews", name="console_relevance_review")
+def record_review(request: Request, session: SessionDep, user: Editor, data: FormData) -> Response:
+    """The issuer's relevance review of one of its achievements (restarts the review cycle), by this staff member
+    (the audit actor and the review's author); an empty or too long note is an error on the field, nothing saved."""
+    form = Form(data)
+    chosen = form.text("achievement", required=True)
+    achievement = catalog.find_achievement(session, chosen) if chosen else None
+    if achievement is None or achievement.issuer_id != user.organisation_id:
+        raise NotFound(_("no achievement with this id in your organisation"))
+    note = form.text("note", required=True, max_length=partners.MAX_TEXT)
+    if not form.ok:
+        if "note" in form.errors and note is None:
+            form.errors["note"] = _("Say what you reviewed and with whom: the note is required.")
+        return _index(request, session, user, status_code=400, review=(str(achievement.id), form))
+    with acting_as(f"web:{user.email}"):
+        row = partners.record_review(session, achievement.id, note=note or "")
+    session.commit()
+    on = row.reviewed_at.date().isoformat()
+    return RedirectResponse(f"/console/endorsements?reviewed={achievement.id}&on={on}#relevance", status_code=303)
 
 
 @router.post("/requests", name="console_endorsement_request")
