@@ -285,3 +285,27 @@ def test_award_email_with_claim_link(
     csrf = form_token(client, path)
     signed = client.post(path.split("?")[0], data={"csrf_token": csrf, "next": "/backpack"}, follow_redirects=True)
     assert str(issued.award_id) in signed.text
+
+
+def test_a_revoked_award_or_an_erased_earner_is_never_mailed(
+    client: TestClient, issued: Issued, auth: dict[str, str], factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The refusal lives in the mail service (ownership.delivery), so the API, the CLI and the console refuse
+    alike (the API: 422 with the reason, as for any refused input), nothing sent, no account made for an erased earner's placeholder address."""
+    from microcred.accounts import services as accounts
+    from microcred.assessments.storage import folder_store
+    from microcred.awards import lifecycle
+    from microcred.ownership import erasure
+
+    with factory() as session:
+        lifecycle.revoke_award(session, issued.award_id, reason="test: issued in error")
+        session.commit()
+    revoked = client.post(f"/api/awards/{issued.award_id}/email", json={"language": "en"}, headers=auth)
+    assert revoked.status_code == 422 and "revoked" in revoked.json()["error"]
+    with factory() as session:
+        erasure.erase_earner(session, issued.earner_id, store=folder_store(settings.data_dir))
+        session.commit()
+    erased = client.post(f"/api/awards/{issued.award_id}/email", json={"language": "en"}, headers=auth)
+    assert erased.status_code == 422 and "erased" in erased.json()["error"]
+    with factory() as session:
+        assert not any("erased.invalid" in u.email for u in accounts.list_users(session))

@@ -65,6 +65,10 @@ def award_message(session: Session, settings: Settings, award: Award, *, languag
     stored in this transaction, so commit it before the message is sent."""
     if language not in LANGUAGES:
         raise InvalidInput("language must be en or fr")
+    if earners.is_erased(session, award.earner_id):
+        raise InvalidInput("this earner's data was erased: there is no address to mail the award to")
+    if award.status == "revoked":
+        raise InvalidInput("this award is revoked: it is not mailed, since the credential no longer verifies")
     earner = earners.get_earner(session, award.earner_id)
     achievement = catalog.get_achievement(session, award.achievement_id)
     org = issuers.get_organisation(session, achievement.issuer_id)
