@@ -42,6 +42,9 @@ def test_init_twice_demo_twice_list_and_export(cli_env: Path, tmp_path: Path) ->
     assert "9 awards" in out and "1 pathways" in out and "revoked " in out and "rotated-old " in out
     url = out.strip().splitlines()[-1].split()[-1]
     assert url.startswith("http://127.0.0.1:8000/credentials/")
+    tour = [line.split()[-1] for line in out.splitlines() if line.startswith("  ") and "/console/" in line]
+    assert any("/console/earners/" in u for u in tour) and any(u.endswith("/occupations") for u in tour)
+    assert "http://127.0.0.1:8000/console/analytics" in tour
     code, out_again, err = run("demo")
     assert code == 0, err
     assert "nothing new" in out_again and url in out_again

@@ -94,6 +94,10 @@ def demo() -> None:
             from microcred.demo import seed_ownership_demo
 
             ownership = seed_ownership_demo(session, base_url=settings.base_url)
+            from microcred.awards import queries as award_queries
+
+            featured = award_queries.get_award(session, result.featured_award_id)
+            tour = _console_tour(settings.base_url, featured.earner_id, featured.achievement_id)
         if result.bulk_batch_id is not None:
             from microcred.demo.bulk import run_cohort
 
@@ -107,6 +111,9 @@ def demo() -> None:
     if ownership is not None:
         typer.echo(f"wallet (OpenID4VCI) offer for the demo earner, valid 24 h: {ownership.offer.deep_link}")
         typer.echo(f"  the demo earner's bound DID: {ownership.did}")
+    typer.echo("the console (staff sign-in), with the demo's data:")
+    for label, url in tour:
+        typer.echo(f"  {label:<24} {url}")
     made = ", ".join(f"{n} {what}" for what, n in result.created.items() if n) or "nothing new (already seeded)"
     typer.echo(f"demo data: {made}")
     if result.bulk_batch_id is not None:
@@ -118,6 +125,20 @@ def demo() -> None:
     typer.echo(f"verify a demo credential at: {credential_url(result.featured_award_id, settings.base_url)}")
     for name, award_id in result.lifecycle.items():
         typer.echo(f"  {name:<12} {credential_url(award_id, settings.base_url)}")
+
+
+def _console_tour(base_url: str, earner_id: object, achievement_id: object) -> list[tuple[str, str]]:
+    """Where the console shows what the demo seeded: the featured credential's earner and achievement."""
+    base = f"{base_url}/console"
+    return [
+        ("an earner's record", f"{base}/earners/{earner_id}"),
+        ("occupations, coverage", f"{base}/achievements/{achievement_id}/occupations"),
+        ("assessment results", f"{base}/assessments/{achievement_id}/results"),
+        ("pathways", f"{base}/pathways"),
+        ("partners, endorsements", f"{base}/partners"),
+        ("analytics", f"{base}/analytics"),
+        ("audit log", f"{base}/audit"),
+    ]
 
 
 @app.command("serve")
