@@ -111,6 +111,29 @@ def test_renew_and_revoke_replay_their_first_result(
     assert events == 1
 
 
+def test_suspend_and_reinstate_replay_their_first_result(
+    client: TestClient, issued: Issued, auth: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    """A retried suspension or reinstatement (a timeout, a double submit) with its key is applied once and answers
+    as the first did, instead of the 409 a second transition gets."""
+    base = f"/api/awards/{issued.award_id}"
+    hold = {"reason": "Under review."}
+    suspended = client.post(f"{base}/suspend", json=hold, headers=_with_key(auth, "suspend-1"))
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    replay = client.post(f"{base}/suspend", json=hold, headers=_with_key(auth, "suspend-1"))
+    assert (replay.status_code, replay.content) == (200, suspended.content)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert client.post(f"{base}/suspend", json=hold, headers=auth).status_code == 409  # no key: a second one
+    reinstated = client.post(f"{base}/reinstate", headers=_with_key(auth, "reinstate-1"))
+    assert reinstated.status_code == 200 and reinstated.json()["status"] == "active"
+    again = client.post(f"{base}/reinstate", headers=_with_key(auth, "reinstate-1"))
+    assert (again.status_code, again.content) == (200, reinstated.content)
+    with_reason = client.post(f"{base}/reinstate", json={"reason": "x"}, headers=_with_key(auth, "reinstate-1"))
+    assert with_reason.status_code == 422 and "different request" in with_reason.json()["error"]
+    assert _count(factory, AwardStatusEvent, AwardStatusEvent.action == "suspended") == 1
+    assert _count(factory, AwardStatusEvent, AwardStatusEvent.action == "reinstated") == 1
+
+
 def test_keys_are_scoped_per_endpoint_and_per_token(
     client: TestClient,
     issued: Issued,
@@ -249,11 +272,13 @@ def test_erasing_the_earner_deletes_the_stored_responses(
 
 def test_openapi_documents_the_header(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/awards", "/api/awards/{award_id}/renew", "/api/awards/{award_id}/revoke"):
+    paths = ("/api/awards", "/api/awards/{award_id}/renew", "/api/awards/{award_id}/revoke",
+             "/api/awards/{award_id}/suspend", "/api/awards/{award_id}/reinstate")  # fmt: skip
+    for path in paths:
         operation = spec["paths"][path]["post"]
         [header] = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "Idempotency-Key"]
         assert header["required"] is False and "same key" in header["description"]
         assert header["schema"]["anyOf"][0]["maxLength"] == 255
-        success = "201" if not path.endswith("revoke") else "200"
+        success = "200" if path.endswith(("revoke", "suspend", "reinstate")) else "201"
         assert "Idempotent-Replayed" in operation["responses"][success]["headers"]
         assert "Idempotency-Key" in operation["responses"]["422"]["description"]

@@ -63,22 +63,42 @@ def revoke(
     return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
 
 
-@router.post("/awards/{award_id}/suspend", summary="Suspend an award (reversible; the reason stays private)")
-def suspend(award_id: str, body: StatusChangeIn, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    with acting_as("api"):
-        award = award_lifecycle.suspend_award(session, award_id, reason=body.reason)
-    session.commit()
-    return _award_state(session, award, settings)
+@router.post(
+    "/awards/{award_id}/suspend",
+    summary="Suspend an award (reversible; the reason stays private)",
+    responses=idempotent.responses(200),
+)
+def suspend(
+    award_id: str,
+    body: StatusChangeIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: idempotent.IdempotencyKeyHeader = None,
+) -> Response:
+    def work() -> tuple[dict[str, Any], Any]:
+        with acting_as("api"):
+            award = award_lifecycle.suspend_award(session, award_id, reason=body.reason)
+        return _award_state(session, award, settings), award.id
+
+    return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
 
 
-@router.post("/awards/{award_id}/reinstate", summary="Lift a suspension")
+@router.post("/awards/{award_id}/reinstate", summary="Lift a suspension", responses=idempotent.responses(200))
 def reinstate(
-    award_id: str, session: SessionDep, settings: SettingsDep, body: ReinstateIn | None = None
-) -> dict[str, Any]:
-    with acting_as("api"):
-        award = award_lifecycle.reinstate_award(session, award_id, reason=body.reason if body else None)
-    session.commit()
-    return _award_state(session, award, settings)
+    award_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: ReinstateIn | None = None,
+    idempotency_key: idempotent.IdempotencyKeyHeader = None,
+) -> Response:
+    def work() -> tuple[dict[str, Any], Any]:
+        with acting_as("api"):
+            award = award_lifecycle.reinstate_award(session, award_id, reason=body.reason if body else None)
+        return _award_state(session, award, settings), award.id
+
+    return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
 
 
 @router.post(
