@@ -291,7 +291,8 @@ def test_a_revoked_award_or_an_erased_earner_is_never_mailed(
     client: TestClient, issued: Issued, auth: dict[str, str], factory: sessionmaker[Session], settings: Settings
 ) -> None:
     """The refusal lives in the mail service (ownership.delivery), so the API, the CLI and the console refuse
-    alike (the API: 422 with the reason, as for any refused input), nothing sent, no account made for an erased earner's placeholder address."""
+    alike (the API: 422 with the reason, as for any refused input), nothing sent, no account made for an erased
+    earner's placeholder address."""
     from microcred.accounts import services as accounts
     from microcred.assessments.storage import folder_store
     from microcred.awards import lifecycle
