@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -42,6 +44,24 @@ def _award_state(session: Any, award: Any, settings: Any) -> dict[str, Any]:
     return doc
 
 
+def _status_change(
+    request: Request,
+    session: Any,
+    settings: Any,
+    key: str | None,
+    body: BaseModel | None,
+    change: Callable[[], Any],
+) -> Response:
+    """One status transition (``change`` returns the award), as the API, once per Idempotency-Key."""
+
+    def work() -> tuple[dict[str, Any], Any]:
+        with acting_as("api"):
+            award = change()
+        return _award_state(session, award, settings), award.id
+
+    return idempotent.execute(request, session, key, body=body, status_code=200, work=work)
+
+
 @router.post(
     "/awards/{award_id}/revoke",
     summary="Revoke an award (permanent; the reason stays private)",
@@ -55,12 +75,8 @@ def revoke(
     settings: SettingsDep,
     idempotency_key: idempotent.IdempotencyKeyHeader = None,
 ) -> Response:
-    def work() -> tuple[dict[str, Any], Any]:
-        with acting_as("api"):
-            award = award_lifecycle.revoke_award(session, award_id, reason=body.reason)
-        return _award_state(session, award, settings), award.id
-
-    return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
+    change = partial(award_lifecycle.revoke_award, session, award_id, reason=body.reason)
+    return _status_change(request, session, settings, idempotency_key, body, change)
 
 
 @router.post(
@@ -76,12 +92,8 @@ def suspend(
     settings: SettingsDep,
     idempotency_key: idempotent.IdempotencyKeyHeader = None,
 ) -> Response:
-    def work() -> tuple[dict[str, Any], Any]:
-        with acting_as("api"):
-            award = award_lifecycle.suspend_award(session, award_id, reason=body.reason)
-        return _award_state(session, award, settings), award.id
-
-    return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
+    change = partial(award_lifecycle.suspend_award, session, award_id, reason=body.reason)
+    return _status_change(request, session, settings, idempotency_key, body, change)
 
 
 @router.post("/awards/{award_id}/reinstate", summary="Lift a suspension", responses=idempotent.responses(200))
@@ -93,12 +105,8 @@ def reinstate(
     body: ReinstateIn | None = None,
     idempotency_key: idempotent.IdempotencyKeyHeader = None,
 ) -> Response:
-    def work() -> tuple[dict[str, Any], Any]:
-        with acting_as("api"):
-            award = award_lifecycle.reinstate_award(session, award_id, reason=body.reason if body else None)
-        return _award_state(session, award, settings), award.id
-
-    return idempotent.execute(request, session, idempotency_key, body=body, status_code=200, work=work)
+    change = partial(award_lifecycle.reinstate_award, session, award_id, reason=body.reason if body else None)
+    return _status_change(request, session, settings, idempotency_key, body, change)
 
 
 @router.post(

@@ -205,28 +205,18 @@ def _registrar(
     return registrar_file(session, seen.earner, settings.base_url, fmt, lang, of_issuer=user.organisation_id)
 
 
-@router.get("/earners/{earner_id}/transcript.pdf", name="console_earner_transcript_pdf")
-def transcript_pdf(
+@router.get("/earners/{earner_id}/transcript.{fmt}", name="console_earner_transcript")
+def transcript(
     earner_id: str,
+    fmt: Literal["pdf", "csv"],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     user: EarnerManager,
     lang: Lang | None = None,
 ) -> Response:
-    return _registrar("pdf", earner_id, request, session, settings, user, lang)
-
-
-@router.get("/earners/{earner_id}/transcript.csv", name="console_earner_transcript_csv")
-def transcript_csv(
-    earner_id: str,
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: EarnerManager,
-    lang: Lang | None = None,
-) -> Response:
-    return _registrar("csv", earner_id, request, session, settings, user, lang)
+    """The registrar transcript, PDF or CSV, of this organisation's awards."""
+    return _registrar(fmt, earner_id, request, session, settings, user, lang)
 
 
 @router.get("/earners/{earner_id}/clr", name="console_earner_clr")
