@@ -113,6 +113,16 @@ def _elsewhere_refusal(request: Request) -> Response:
     )
 
 
+def _with_personal_data(request: Request, session: Session, user: User, earner_id: str) -> Seen | Response:
+    """The earner, for a file made of their personal data; else the answer: 404 (not visible), 409 (erased)."""
+    seen = visible_earner(session, user, earner_id)
+    if seen is None:
+        return _not_found(request)
+    if earners.is_erased(session, seen.earner.id):
+        return _erased_refusal(request)
+    return seen
+
+
 def _not_found(request: Request) -> Response:
     return error_response(
         request,
@@ -197,11 +207,9 @@ def earner_detail(
 def _registrar(
     fmt: str, earner_id: str, request: Request, session: Session, settings: Settings, user: User, lang: str | None
 ) -> Response:
-    seen = visible_earner(session, user, earner_id)
-    if seen is None:
-        return _not_found(request)
-    if earners.is_erased(session, seen.earner.id):
-        return _erased_refusal(request)
+    seen = _with_personal_data(request, session, user, earner_id)
+    if isinstance(seen, Response):
+        return seen
     return registrar_file(session, seen.earner, settings.base_url, fmt, lang, of_issuer=user.organisation_id)
 
 
@@ -224,11 +232,9 @@ def earner_clr(
     earner_id: str, request: Request, session: SessionDep, settings: SettingsDep, user: EarnerManager
 ) -> Response:
     """The CLR 2.0 signed by the staff member's organisation (the API's `?issuer=`), as a download."""
-    seen = visible_earner(session, user, earner_id)
-    if seen is None:
-        return _not_found(request)
-    if earners.is_erased(session, seen.earner.id):
-        return _erased_refusal(request)
+    seen = _with_personal_data(request, session, user, earner_id)
+    if isinstance(seen, Response):
+        return seen
     if not clr.current_awards(session, seen.earner.id, of_issuer=user.organisation_id):
         return error_response(
             request,
@@ -260,11 +266,9 @@ def earner_export(
     earner_id: str, request: Request, session: SessionDep, settings: SettingsDep, user: EarnerManager
 ) -> Response:
     """The earner's data export (the ZIP of `GET /api/earners/{ref}/export.zip`), audited with the staff member."""
-    seen = visible_earner(session, user, earner_id)
-    if seen is None:
-        return _not_found(request)
-    if earners.is_erased(session, seen.earner.id):
-        return _erased_refusal(request)
+    seen = _with_personal_data(request, session, user, earner_id)
+    if isinstance(seen, Response):
+        return seen
     if _held_elsewhere(session, seen):
         return _elsewhere_refusal(request)
     with acting_as(f"web:{user.email}"):
