@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from microcred.awards.models import AWARD_FORMATS
 from microcred.awards.models import Award as Award  # the public type of an award
+from microcred.awards.models import AwardStatus as AwardStatus
 from microcred.awards.models import AwardStatusEvent as AwardStatusEvent
 from microcred.awards.models import EvidenceItem as EvidenceItem
 from microcred.catalog import services as catalog

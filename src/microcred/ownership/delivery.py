@@ -14,7 +14,7 @@ from microcred import urls
 from microcred.accounts import mail
 from microcred.accounts import services as accounts
 from microcred.audit import services as audit
-from microcred.awards.queries import Award
+from microcred.awards.queries import Award, AwardStatus
 from microcred.catalog import services as catalog
 from microcred.earners import services as earners
 from microcred.errors import InvalidInput
@@ -67,7 +67,7 @@ def award_message(session: Session, settings: Settings, award: Award, *, languag
         raise InvalidInput("language must be en or fr")
     if earners.is_erased(session, award.earner_id):
         raise InvalidInput("this earner's data was erased: there is no address to mail the award to")
-    if award.status == "revoked":
+    if award.status == AwardStatus.REVOKED:
         raise InvalidInput("this award is revoked: it is not mailed, since the credential no longer verifies")
     earner = earners.get_earner(session, award.earner_id)
     achievement = catalog.get_achievement(session, award.achievement_id)
