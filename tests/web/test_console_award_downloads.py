@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import Issued, sign_in_with_password
+from tests.web.staffing import add_staff
 
-from microcred.accounts import services as accounts
 from microcred.analytics import services as analytics
 from microcred.ownership import erasure
 from microcred.vc.baking import PNG_SIGNATURE, unbake
@@ -31,25 +31,7 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture
 def staffed(issued: Issued, factory: sessionmaker[Session], make_org: Callable[..., Any]) -> Issued:
     """The college of `issued` with an administrator; another college with its own; a partner reviewer."""
-    from microcred.partners import services as partners
-
-    with factory() as session:
-        accounts.create_user(
-            session, email="staff@college.example", name="Sam Staff", role="org_admin",
-            organisation_id=issued.org_id, password=PASSWORD,
-        )  # fmt: skip
-        other = make_org(session, name="Other College", registration_id="ON-OTHER-002", email="r@other.example")
-        accounts.create_user(
-            session, email="staff@other.example", name="Olga Other", role="org_admin",
-            organisation_id=other.id, password=PASSWORD,
-        )  # fmt: skip
-        partner, _key = partners.create_partner(session, partner_type="industry", name="Sector Council", country="CA")
-        accounts.create_user(
-            session, email="reviewer@council.example", name="Rita Reviewer", role="partner_reviewer",
-            organisation_id=partner.id, password=PASSWORD,
-        )  # fmt: skip
-        session.commit()
-    return issued
+    return add_staff(issued, factory, make_org, PASSWORD)
 
 
 @pytest.fixture
